@@ -1,0 +1,297 @@
+//! The account (the business that bills) and its portal settings.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::ids::{AccountId, ApiKeyId};
+use super::text::{Name, ValidationError};
+use super::token::TokenHash;
+
+/// A business using the portal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: Name,
+    pub settings: AccountSettings,
+    /// Seeded demo data, re-linked on every start of a development server.
+    pub demo: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An operator API key as stored: its hash, never the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: ApiKeyId,
+    pub account_id: AccountId,
+    pub key_hash: TokenHash,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How long links and sessions last, and where the portal is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    /// Absolute lifetime of a session from the moment its link is redeemed.
+    pub session_lifetime: Duration,
+    /// A session unused for this long ends, even within its lifetime.
+    pub idle_timeout: Duration,
+    /// How long an unused magic link stays redeemable.
+    pub link_lifetime: Duration,
+    /// The portal's address for this account's clients; the server's own
+    /// public URL when unset.
+    pub public_url: Option<PublicUrl>,
+}
+
+/// Inclusive bounds of each duration setting.
+pub const SESSION_LIFETIME_BOUNDS: (Duration, Duration) = (Duration::hours(1), Duration::days(90));
+pub const IDLE_TIMEOUT_BOUNDS: (Duration, Duration) = (Duration::minutes(5), Duration::days(90));
+pub const LINK_LIFETIME_BOUNDS: (Duration, Duration) = (Duration::minutes(15), Duration::days(30));
+
+impl Default for AccountSettings {
+    /// Seven-day sessions that end after two idle days; links valid for
+    /// fourteen days, long enough for an invoice that waits in an inbox.
+    fn default() -> Self {
+        Self {
+            session_lifetime: Duration::days(7),
+            idle_timeout: Duration::days(2),
+            link_lifetime: Duration::days(14),
+            public_url: None,
+        }
+    }
+}
+
+/// A partial update of [`AccountSettings`]; `None` keeps a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsPatch {
+    pub session_lifetime: Option<Duration>,
+    pub idle_timeout: Option<Duration>,
+    pub link_lifetime: Option<Duration>,
+    /// `Some(None)` clears the account's own URL.
+    pub public_url: Option<Option<PublicUrl>>,
+}
+
+impl AccountSettings {
+    /// Applies `patch` and checks the result as a whole.
+    ///
+    /// # Errors
+    /// A duration outside its bounds, or an idle timeout longer than the
+    /// session lifetime.
+    pub fn apply(&self, patch: SettingsPatch) -> Result<Self, ValidationError> {
+        let next = Self {
+            session_lifetime: patch.session_lifetime.unwrap_or(self.session_lifetime),
+            idle_timeout: patch.idle_timeout.unwrap_or(self.idle_timeout),
+            link_lifetime: patch.link_lifetime.unwrap_or(self.link_lifetime),
+            public_url: patch.public_url.unwrap_or_else(|| self.public_url.clone()),
+        };
+        next.validate()?;
+        Ok(next)
+    }
+
+    /// # Errors
+    /// As for [`AccountSettings::apply`].
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        check_bounds(
+            "session_lifetime_seconds",
+            self.session_lifetime,
+            SESSION_LIFETIME_BOUNDS,
+        )?;
+        check_bounds(
+            "idle_timeout_seconds",
+            self.idle_timeout,
+            IDLE_TIMEOUT_BOUNDS,
+        )?;
+        check_bounds(
+            "link_lifetime_seconds",
+            self.link_lifetime,
+            LINK_LIFETIME_BOUNDS,
+        )?;
+        if self.idle_timeout > self.session_lifetime {
+            return Err(ValidationError::new(
+                "idle_timeout_seconds",
+                "must not be longer than the session lifetime",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_bounds(
+    field: &str,
+    value: Duration,
+    (min, max): (Duration, Duration),
+) -> Result<(), ValidationError> {
+    if value < min || value > max {
+        return Err(ValidationError::new(
+            field,
+            format!(
+                "must be between {} and {} seconds",
+                min.num_seconds(),
+                max.num_seconds()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The base URL the portal is reached at: `http(s)://host[:port][/path]`,
+/// no query, no fragment, no trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// # Errors
+    /// When `value` is not an absolute http(s) URL of that shape.
+    pub fn parse(field: &str, value: &str) -> Result<Self, ValidationError> {
+        let invalid = |why: &str| ValidationError::new(field, why.to_owned());
+        let value = value.trim().trim_end_matches('/');
+        if value.len() > 200 {
+            return Err(invalid("must be at most 200 characters"));
+        }
+        let rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"))
+            .ok_or_else(|| invalid("must start with https:// or http://"))?;
+        if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(invalid("must not contain spaces or control characters"));
+        }
+        if value.contains(['?', '#', '@', '\\']) {
+            return Err(invalid("must not contain a query, fragment or credentials"));
+        }
+        let host_port = rest.split('/').next().unwrap_or_default();
+        let (host, port) = match host_port.rfind(':') {
+            Some(i) if !host_port[i..].contains(']') => {
+                (&host_port[..i], Some(&host_port[i + 1..]))
+            }
+            _ => (host_port, None),
+        };
+        if port.is_some_and(|port| port.parse::<u16>().is_err()) {
+            return Err(invalid("has an invalid port"));
+        }
+        if host.is_empty() {
+            return Err(invalid("must name a host"));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the portal is served over TLS (cookies are then `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
+
+    /// `self` joined with an absolute path such as `/l/abc`.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+
+    /// Scheme, host and port: what a browser sends as `Origin`.
+    pub fn origin(&self) -> &str {
+        let after_scheme = self.0.find("://").map_or(0, |i| i + 3);
+        match self.0[after_scheme..].find('/') {
+            Some(i) => &self.0[..after_scheme + i],
+            None => &self.0,
+        }
+    }
+}
+
+impl fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_seven_days() {
+        let settings = AccountSettings::default();
+        settings.validate().unwrap();
+        assert_eq!(settings.session_lifetime, Duration::days(7));
+    }
+
+    #[test]
+    fn patches_are_checked_as_a_whole() {
+        let settings = AccountSettings::default();
+        let shorter = settings
+            .apply(SettingsPatch {
+                session_lifetime: Some(Duration::days(1)),
+                idle_timeout: Some(Duration::hours(2)),
+                ..SettingsPatch::default()
+            })
+            .unwrap();
+        assert_eq!(shorter.session_lifetime, Duration::days(1));
+        assert_eq!(shorter.link_lifetime, settings.link_lifetime);
+
+        let err = settings
+            .apply(SettingsPatch {
+                session_lifetime: Some(Duration::hours(1)),
+                ..SettingsPatch::default()
+            })
+            .unwrap_err();
+        assert_eq!(err.field, "idle_timeout_seconds");
+
+        for (patch, field) in [
+            (
+                SettingsPatch {
+                    session_lifetime: Some(Duration::minutes(5)),
+                    ..Default::default()
+                },
+                "session_lifetime_seconds",
+            ),
+            (
+                SettingsPatch {
+                    session_lifetime: Some(Duration::days(365)),
+                    ..Default::default()
+                },
+                "session_lifetime_seconds",
+            ),
+            (
+                SettingsPatch {
+                    link_lifetime: Some(Duration::seconds(1)),
+                    ..Default::default()
+                },
+                "link_lifetime_seconds",
+            ),
+            (
+                SettingsPatch {
+                    idle_timeout: Some(Duration::seconds(-1)),
+                    ..Default::default()
+                },
+                "idle_timeout_seconds",
+            ),
+        ] {
+            assert_eq!(settings.apply(patch).unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn public_urls_are_normalised_and_checked() {
+        let url = PublicUrl::parse("public_url", "https://billing.example.com/portal/").unwrap();
+        assert_eq!(url.as_str(), "https://billing.example.com/portal");
+        assert!(url.is_https());
+        assert_eq!(url.origin(), "https://billing.example.com");
+        assert_eq!(url.join("/l/x"), "https://billing.example.com/portal/l/x");
+        let local = PublicUrl::parse("public_url", "http://127.0.0.1:8080").unwrap();
+        assert_eq!(local.origin(), "http://127.0.0.1:8080");
+        assert!(!local.is_https());
+        for bad in [
+            "",
+            "ftp://example.com",
+            "example.com",
+            "https://",
+            "https://exa mple.com",
+            "https://example.com/?q=1",
+            "https://user@example.com",
+            "https://example.com:99999",
+            "javascript:alert(1)",
+        ] {
+            assert!(PublicUrl::parse("public_url", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Money: integer minor units of an ISO 4217 currency. Never floats.
+
+use std::fmt;
+
+use super::text::ValidationError;
+
+/// Active ISO 4217 currencies and their number of minor-unit digits.
+/// Funds, precious metals and testing codes are left out on purpose.
+#[rustfmt::skip]
+const CURRENCIES: &[(&str, u8)] = &[
+    ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("AOA", 2), ("ARS", 2), ("AUD", 2),
+    ("AWG", 2), ("AZN", 2), ("BAM", 2), ("BBD", 2), ("BDT", 2), ("BGN", 2), ("BHD", 3),
+    ("BIF", 0), ("BMD", 2), ("BND", 2), ("BOB", 2), ("BRL", 2), ("BSD", 2), ("BTN", 2),
+    ("BWP", 2), ("BYN", 2), ("BZD", 2), ("CAD", 2), ("CDF", 2), ("CHF", 2), ("CLP", 0),
+    ("CNY", 2), ("COP", 2), ("CRC", 2), ("CUP", 2), ("CVE", 2), ("CZK", 2), ("DJF", 0),
+    ("DKK", 2), ("DOP", 2), ("DZD", 2), ("EGP", 2), ("ERN", 2), ("ETB", 2), ("EUR", 2),
+    ("FJD", 2), ("FKP", 2), ("GBP", 2), ("GEL", 2), ("GHS", 2), ("GIP", 2), ("GMD", 2),
+    ("GNF", 0), ("GTQ", 2), ("GYD", 2), ("HKD", 2), ("HNL", 2), ("HTG", 2), ("HUF", 2),
+    ("IDR", 2), ("ILS", 2), ("INR", 2), ("IQD", 3), ("IRR", 2), ("ISK", 0), ("JMD", 2),
+    ("JOD", 3), ("JPY", 0), ("KES", 2), ("KGS", 2), ("KHR", 2), ("KMF", 0), ("KPW", 2),
+    ("KRW", 0), ("KWD", 3), ("KYD", 2), ("KZT", 2), ("LAK", 2), ("LBP", 2), ("LKR", 2),
+    ("LRD", 2), ("LSL", 2), ("LYD", 3), ("MAD", 2), ("MDL", 2), ("MGA", 2), ("MKD", 2),
+    ("MMK", 2), ("MNT", 2), ("MOP", 2), ("MRU", 2), ("MUR", 2), ("MVR", 2), ("MWK", 2),
+    ("MXN", 2), ("MYR", 2), ("MZN", 2), ("NAD", 2), ("NGN", 2), ("NIO", 2), ("NOK", 2),
+    ("NPR", 2), ("NZD", 2), ("OMR", 3), ("PAB", 2), ("PEN", 2), ("PGK", 2), ("PHP", 2),
+    ("PKR", 2), ("PLN", 2), ("PYG", 0), ("QAR", 2), ("RON", 2), ("RSD", 2), ("RUB", 2),
+    ("RWF", 0), ("SAR", 2), ("SBD", 2), ("SCR", 2), ("SDG", 2), ("SEK", 2), ("SGD", 2),
+    ("SHP", 2), ("SLE", 2), ("SOS", 2), ("SRD", 2), ("SSP", 2), ("STN", 2), ("SVC", 2),
+    ("SYP", 2), ("SZL", 2), ("THB", 2), ("TJS", 2), ("TMT", 2), ("TND", 3), ("TOP", 2),
+    ("TRY", 2), ("TTD", 2), ("TWD", 2), ("TZS", 2), ("UAH", 2), ("UGX", 0), ("USD", 2),
+    ("UYU", 2), ("UZS", 2), ("VES", 2), ("VND", 0), ("VUV", 0), ("WST", 2), ("XAF", 0),
+    ("XCD", 2), ("XCG", 2), ("XOF", 0), ("XPF", 0), ("YER", 2), ("ZAR", 2), ("ZMW", 2),
+    ("ZWG", 2),
+];
+
+/// Largest absolute amount the portal accepts, in minor units. Far above
+/// any real invoice, far below where `i64` arithmetic could overflow.
+pub const MAX_MINOR_AMOUNT: i64 = 100_000_000_000_000;
+
+/// An ISO 4217 currency the portal can bill in.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency {
+    code: &'static str,
+    minor_digits: u8,
+}
+
+impl Currency {
+    /// # Errors
+    /// When `code` is not an active ISO 4217 code (upper or lower case).
+    pub fn parse(field: &str, code: &str) -> Result<Self, ValidationError> {
+        let upper = code.trim().to_ascii_uppercase();
+        CURRENCIES
+            .iter()
+            .find(|(c, _)| *c == upper)
+            .map(|&(code, minor_digits)| Self { code, minor_digits })
+            .ok_or_else(|| {
+                ValidationError::new(
+                    field,
+                    "must be an ISO 4217 currency code such as USD or EUR",
+                )
+            })
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// How many digits follow the decimal point (2 for USD, 0 for JPY).
+    pub fn minor_digits(&self) -> u8 {
+        self.minor_digits
+    }
+
+    fn symbol(&self) -> Option<&'static str> {
+        Some(match self.code {
+            "USD" => "$",
+            "EUR" => "€",
+            "GBP" => "£",
+            "JPY" => "¥",
+            "INR" => "₹",
+            "CAD" => "CA$",
+            "AUD" => "A$",
+            "NZD" => "NZ$",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code)
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code)
+    }
+}
+
+/// An amount in minor units of a currency (cents for USD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    minor: i64,
+    currency: Currency,
+}
+
+impl Money {
+    pub const fn new(minor: i64, currency: Currency) -> Self {
+        Self { minor, currency }
+    }
+
+    pub const fn zero(currency: Currency) -> Self {
+        Self { minor: 0, currency }
+    }
+
+    pub const fn minor(&self) -> i64 {
+        self.minor
+    }
+
+    pub const fn currency(&self) -> Currency {
+        self.currency
+    }
+}
+
+/// Formats for people: `$1,234.56`, `€0.50`, `KWD 1.250`, `-¥300`.
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let digits = u32::from(self.currency.minor_digits);
+        let scale = 10u64.pow(digits);
+        let abs = self.minor.unsigned_abs();
+        let (units, fraction) = (abs / scale, abs % scale);
+        let units = group_thousands(units);
+        let amount = if digits == 0 {
+            units
+        } else {
+            format!("{units}.{fraction:0width$}", width = digits as usize)
+        };
+        match self.currency.symbol() {
+            Some(symbol) => write!(f, "{sign}{symbol}{amount}"),
+            None => write!(f, "{sign}{} {amount}", self.currency.code),
+        }
+    }
+}
+
+fn group_thousands(mut n: u64) -> String {
+    let mut groups = Vec::new();
+    loop {
+        if n < 1000 {
+            groups.push(n.to_string());
+            break;
+        }
+        groups.push(format!("{:03}", n % 1000));
+        n /= 1000;
+    }
+    groups.reverse();
+    groups.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cur(code: &str) -> Currency {
+        Currency::parse("currency", code).unwrap()
+    }
+
+    #[test]
+    fn currencies_are_case_insensitive_and_known() {
+        assert_eq!(cur("usd").code(), "USD");
+        assert_eq!(cur("JPY").minor_digits(), 0);
+        assert_eq!(cur("KWD").minor_digits(), 3);
+        for bad in ["", "US", "USDX", "XAU", "ZZZ", "<b>"] {
+            assert!(Currency::parse("currency", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn amounts_format_with_their_minor_digits() {
+        assert_eq!(Money::new(123_456, cur("USD")).to_string(), "$1,234.56");
+        assert_eq!(Money::new(5, cur("EUR")).to_string(), "€0.05");
+        assert_eq!(Money::new(-300, cur("JPY")).to_string(), "-¥300");
+        assert_eq!(Money::new(1250, cur("KWD")).to_string(), "KWD 1.250");
+        assert_eq!(
+            Money::new(100_000_000, cur("CHF")).to_string(),
+            "CHF 1,000,000.00"
+        );
+        assert_eq!(Money::zero(cur("USD")).to_string(), "$0.00");
+    }
+
+    #[test]
+    fn the_table_has_no_duplicates_and_only_upper_case_codes() {
+        let mut codes: Vec<&str> = CURRENCIES.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), CURRENCIES.len());
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase()))
+        );
+    }
+}
