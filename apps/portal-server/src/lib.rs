@@ -1,1 +1,7 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod system;

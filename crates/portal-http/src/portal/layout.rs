@@ -1,0 +1,96 @@
+//! The HTML frame every portal page shares, and small pieces of markup.
+//! maud escapes every interpolated value, so names and numbers the
+//! business typed can never become markup.
+
+use maud::{DOCTYPE, Markup, html};
+use portal_domain::{Document, DocumentKind, DocumentStatus, Money};
+
+/// A full page. `header` is the signed-in bar, when there is a session.
+pub(crate) fn page(title: &str, header: Option<Markup>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex, nofollow";
+                title { (title) }
+                link rel="stylesheet" href="/assets/portal.css";
+            }
+            body {
+                @if let Some(header) = header {
+                    (header)
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// The bar at the top of a signed-in page.
+pub(crate) fn signed_in_bar(account: &str, contact: &str, company: &str) -> Markup {
+    html! {
+        header.bar {
+            div.brand {
+                span.account { (account) }
+                span.muted { " · Billing portal" }
+            }
+            div.who {
+                span { (contact) span.muted { " · " (company) } }
+                form method="post" action="/portal/logout" {
+                    button.link-button type="submit" { "Sign out" }
+                }
+            }
+        }
+    }
+}
+
+/// A page with one centred card: the link, sign-in and error pages.
+pub(crate) fn card(title: &str, body: Markup) -> Markup {
+    page(title, None, html! { section.card.narrow { (body) } })
+}
+
+/// The "email me a new link" form. `link` is the token of the dead link
+/// the client opened, if any: it tells the portal which business to ask.
+pub(crate) fn request_form(link: Option<&str>, error: Option<&str>) -> Markup {
+    html! {
+        form.request method="post" action="/portal/request-link" {
+            @if let Some(link) = link {
+                input type="hidden" name="link" value=(link);
+            }
+            label for="email" { "Your email address" }
+            input #email type="email" name="email" required autocomplete="email" maxlength="254"
+                aria-invalid=[error.map(|_| "true")];
+            @if let Some(error) = error {
+                p.error role="alert" { (error) }
+            }
+            button type="submit" { "Email me a new link" }
+        }
+    }
+}
+
+pub(crate) fn date(day: chrono::NaiveDate) -> String {
+    day.format("%-d %b %Y").to_string()
+}
+
+/// The status badge of a document as the client sees it.
+pub(crate) fn status_badge(doc: &Document, today: chrono::NaiveDate) -> Markup {
+    let (class, text) = match doc.status {
+        DocumentStatus::Sent if doc.is_overdue(today) => ("badge overdue", "Overdue"),
+        DocumentStatus::Sent if doc.kind == DocumentKind::Invoice => ("badge due", "Due"),
+        DocumentStatus::Sent => ("badge", "Sent"),
+        DocumentStatus::Paid => ("badge paid", "Paid"),
+        DocumentStatus::Void => ("badge void", "Void"),
+        DocumentStatus::Draft => ("badge", "Draft"),
+    };
+    html! { span class=(class) { (text) } }
+}
+
+/// Amounts, one per currency, joined for a sentence.
+pub(crate) fn amounts(total: &[Money]) -> String {
+    total
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" + ")
+}

@@ -1,0 +1,47 @@
+//! What every handler can reach: the portal and the HTTP settings.
+
+use std::sync::Arc;
+
+use portal_domain::Portal;
+
+/// Settings of the HTTP layer itself.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Mark cookies `Secure` and name the session cookie with the
+    /// `__Host-` prefix (the public URL is https).
+    pub secure_cookies: bool,
+    /// Take the client's IP from the last `X-Forwarded-For` entry (only
+    /// behind a reverse proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            trust_forwarded_for: false,
+            body_limit: 64 * 1024,
+        }
+    }
+}
+
+/// Shared state of the router.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub portal: Portal,
+    pub config: Arc<HttpConfig>,
+}
+
+impl AppState {
+    /// The session cookie's name: `__Host-` prefixed when served over TLS,
+    /// so no subdomain or plain-HTTP page can set or shadow it.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.config.secure_cookies {
+            "__Host-portal_session"
+        } else {
+            "portal_session"
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Opening a database: which backend a URL names, the connection pools, the
+//! per-connection SQLite settings, and the embedded migrations applied at
+//! start.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use diesel::SqliteConnection;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{
+    AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection,
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use portal_domain::ports::StoreError;
+
+pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// Serialises migrations when several servers start against one database.
+const MIGRATION_LOCK: i64 = 0x706f_7274_616c; // "portal"
+
+/// Settings applied to every SQLite connection: enforce foreign keys, let
+/// readers run beside the writer, and wait rather than fail on a lock.
+const SQLITE_SETUP: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+                            PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;";
+
+/// Which database a `PORTAL_DATABASE_URL` names.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `postgres://…` or `postgresql://…`
+    Postgres(String),
+    /// `sqlite://path`, `sqlite:path`, or a bare file path.
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    /// # Errors
+    /// An empty value, or a scheme other than postgres and sqlite.
+    pub fn parse(url: &str) -> Result<Self, OpenError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || (path.contains("://") && !url.starts_with("sqlite")) {
+            return Err(OpenError::Url(
+                url.split("://").next().unwrap_or_default().to_owned(),
+            ));
+        }
+        Ok(Self::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+}
+
+/// Shows the URL without any password in it.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Postgres(url) => {
+                let shown = match (url.find("://"), url.rfind('@')) {
+                    (Some(scheme), Some(at)) if at > scheme => {
+                        format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+                    }
+                    _ => url.clone(),
+                };
+                write!(f, "Postgres({shown})")
+            }
+            Self::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
+        }
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Why a database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("unsupported database URL scheme {0:?}: use postgres://… or sqlite://path")]
+    Url(String),
+    #[error("cannot create the folder for the SQLite database at {path}")]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot connect to the database")]
+    Connect(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("cannot apply the database migrations")]
+    Migrate(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Connection pools of either backend.
+#[derive(Clone)]
+pub(crate) enum Pools {
+    Postgres(Pool<AsyncPgConnection>),
+    Sqlite(Pool<SqliteConn>),
+}
+
+/// A pooled connection of either backend.
+pub(crate) enum Conn {
+    Postgres(Object<AsyncPgConnection>),
+    Sqlite(Object<SqliteConn>),
+}
+
+/// Runs `$body` with `$c` bound to the concrete connection, once per
+/// backend: diesel's query builder is backend-generic, execution is not.
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match &mut $conn {
+            $crate::database::Conn::Postgres(pooled) => {
+                let $c: &mut diesel_async::AsyncPgConnection = &mut *pooled;
+                $body
+            }
+            $crate::database::Conn::Sqlite(pooled) => {
+                let $c: &mut $crate::database::SqliteConn = &mut *pooled;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_conn;
+
+pub(crate) fn backend(err: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Backend(Box::new(err))
+}
+
+/// How many connections the PostgreSQL pool may open per process.
+const POSTGRES_POOL_SIZE: usize = 16;
+
+impl Pools {
+    pub(crate) async fn open(url: &DatabaseUrl) -> Result<Self, OpenError> {
+        match url {
+            DatabaseUrl::Postgres(url) => {
+                let conn = AsyncPgConnection::establish(url)
+                    .await
+                    .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                migrate_postgres(conn).await?;
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.clone());
+                let pool = Pool::builder(manager)
+                    .max_size(POSTGRES_POOL_SIZE)
+                    .build()
+                    .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                Ok(Self::Postgres(pool))
+            }
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
+                        path: folder.to_owned(),
+                        source,
+                    })?;
+                }
+                let target = path.to_string_lossy().into_owned();
+                let conn = sqlite_connection(target.clone())
+                    .await
+                    .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                migrate_sqlite(conn)?;
+                let mut config = ManagerConfig::default();
+                config.custom_setup = Box::new(|url| Box::pin(sqlite_connection(url.to_owned())));
+                let manager =
+                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(target, config);
+                // One connection: SQLite has one writer, and a single
+                // connection serialises writes without lock errors. It is
+                // the zero-setup default; PostgreSQL is for scale.
+                let pool = Pool::builder(manager)
+                    .max_size(1)
+                    .build()
+                    .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                Ok(Self::Sqlite(pool))
+            }
+        }
+    }
+
+    pub(crate) async fn get(&self) -> Result<Conn, StoreError> {
+        match self {
+            Self::Postgres(pool) => pool.get().await.map(Conn::Postgres).map_err(backend),
+            Self::Sqlite(pool) => pool.get().await.map(Conn::Sqlite).map_err(backend),
+        }
+    }
+}
+
+async fn sqlite_connection(path: String) -> diesel::ConnectionResult<SqliteConn> {
+    let mut conn = SqliteConn::establish(&path).await?;
+    conn.batch_execute(SQLITE_SETUP)
+        .await
+        .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+    Ok(conn)
+}
+
+/// Applies pending PostgreSQL migrations under an advisory lock, so
+/// servers starting together migrate one after the other.
+async fn migrate_postgres(mut conn: AsyncPgConnection) -> Result<(), OpenError> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| OpenError::Migrate(e);
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| failed(Box::new(e)))?;
+    let mut harness = AsyncMigrationHarness::new(conn);
+    let outcome = harness
+        .run_pending_migrations(POSTGRES_MIGRATIONS)
+        .map(|_| ());
+    let mut conn = harness.into_inner();
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| failed(Box::new(e)))?;
+    outcome.map_err(failed)
+}
+
+fn migrate_sqlite(conn: SqliteConn) -> Result<(), OpenError> {
+    AsyncMigrationHarness::new(conn)
+        .run_pending_migrations(SQLITE_MIGRATIONS)
+        .map(|_| ())
+        .map_err(OpenError::Migrate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_their_backend() {
+        assert!(
+            DatabaseUrl::parse("postgres://u:secret@h/db")
+                .unwrap()
+                .is_postgres()
+        );
+        assert!(
+            DatabaseUrl::parse("postgresql://h/db")
+                .unwrap()
+                .is_postgres()
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://./data/portal.db").unwrap(),
+            DatabaseUrl::Sqlite("./data/portal.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:portal.db").unwrap(),
+            DatabaseUrl::Sqlite("portal.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/p.db").unwrap(),
+            DatabaseUrl::Sqlite("data/p.db".into())
+        );
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn printed_urls_hide_passwords() {
+        let url = DatabaseUrl::parse("postgres://user:hunter2@db.internal:5432/portal").unwrap();
+        assert_eq!(
+            url.to_string(),
+            "Postgres(postgres://…@db.internal:5432/portal)"
+        );
+    }
+}

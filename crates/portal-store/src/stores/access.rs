@@ -1,0 +1,296 @@
+//! Magic links and portal sessions, including the atomic redemption.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use portal_domain::ports::{
+    AccessStore, Redemption, Revocation, SessionContext, SessionFilter, StoreResult,
+};
+use portal_domain::{
+    Account, AccountId, AuditEvent, Client, Contact, LinkId, MagicLink, PortalSession,
+    RevokeReason, SessionId, TokenHash,
+};
+
+use crate::Database;
+use crate::database::{backend, with_conn};
+use crate::rows::{
+    AccountRow, ActivationRow, AuditRow, ClientRow, ContactRow, LinkRow, SessionRow, convert,
+};
+use crate::schema::{
+    accounts, audit_events, clients, contacts, crm_client_portal_sessions as sessions, magic_links,
+};
+use crate::sql_types::{Id, Time};
+
+/// Why a redemption transaction rolled back.
+#[derive(Debug)]
+enum Refusal {
+    /// Another redemption (or expiry, or revocation) got there first.
+    Lost,
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Refusal {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+#[async_trait]
+impl AccessStore for Database {
+    async fn insert_link(
+        &self,
+        link: &MagicLink,
+        pending: Option<&PortalSession>,
+    ) -> StoreResult<()> {
+        let link_row = LinkRow::from(link);
+        let session_row = pending.map(|s| SessionRow::new(s, None));
+        let mut conn = self.conn().await?;
+        with_conn!(conn, |c| {
+            c.transaction::<_, diesel::result::Error, _>(async |c| {
+                diesel::insert_into(magic_links::table)
+                    .values(&link_row)
+                    .execute(c)
+                    .await?;
+                if let Some(row) = &session_row {
+                    diesel::insert_into(sessions::table)
+                        .values(row)
+                        .execute(c)
+                        .await?;
+                }
+                Ok(())
+            })
+            .await
+        })
+        .map_err(backend)
+    }
+
+    async fn link_by_token(&self, token_hash: &TokenHash) -> StoreResult<Option<MagicLink>> {
+        let mut conn = self.conn().await?;
+        let row: Option<LinkRow> = with_conn!(conn, |c| magic_links::table
+            .filter(magic_links::token_hash.eq(token_hash.to_hex()))
+            .select(LinkRow::as_select())
+            .first(c)
+            .await
+            .optional())
+        .map_err(backend)?;
+        row.map(MagicLink::try_from).transpose()
+    }
+
+    async fn revoke_link(&self, id: LinkId, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        with_conn!(conn, |c| diesel::update(
+            magic_links::table
+                .filter(magic_links::id.eq(Id(id.as_uuid())))
+                .filter(magic_links::used_at.is_null())
+                .filter(magic_links::revoked_at.is_null())
+        )
+        .set(magic_links::revoked_at.eq(Time(at)))
+        .execute(c)
+        .await)
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn redeem_link(&self, r: Redemption<'_>) -> StoreResult<bool> {
+        let at = Time(r.at);
+        let link = Id(r.link_id.as_uuid());
+        let session_id = Id(r.session.id.as_uuid());
+        let new_session = SessionRow::new(r.session, Some(&r.secret_hash));
+        let activation = ActivationRow::new(r.session, &r.secret_hash);
+        let replaces = r.replaces.map(|id| Id(id.as_uuid()));
+        let audit = AuditRow::from(r.audit);
+        let activates_pending = r.activates_pending;
+        let mut conn = self.conn().await?;
+        let outcome = with_conn!(conn, |c| {
+            c.transaction::<_, Refusal, _>(async |c| {
+                // The race is decided here: only one transaction can move
+                // used_at from NULL; on PostgreSQL the others wait for the
+                // row lock, re-check the condition and update nothing.
+                let consumed = diesel::update(
+                    magic_links::table
+                        .filter(magic_links::id.eq(link))
+                        .filter(magic_links::used_at.is_null())
+                        .filter(magic_links::revoked_at.is_null())
+                        .filter(magic_links::expires_at.gt(at)),
+                )
+                .set(magic_links::used_at.eq(at))
+                .execute(c)
+                .await?;
+                if consumed != 1 {
+                    return Err(Refusal::Lost);
+                }
+                if activates_pending {
+                    let activated = diesel::update(
+                        sessions::table
+                            .filter(sessions::id.eq(session_id))
+                            .filter(sessions::activated_at.is_null())
+                            .filter(sessions::revoked_at.is_null()),
+                    )
+                    .set(&activation)
+                    .execute(c)
+                    .await?;
+                    if activated != 1 {
+                        return Err(Refusal::Lost);
+                    }
+                } else {
+                    diesel::insert_into(sessions::table)
+                        .values(&new_session)
+                        .execute(c)
+                        .await?;
+                }
+                if let Some(old) = replaces {
+                    diesel::update(
+                        sessions::table
+                            .filter(sessions::id.eq(old))
+                            .filter(sessions::revoked_at.is_null()),
+                    )
+                    .set((
+                        sessions::revoked_at.eq(at),
+                        sessions::revoke_reason.eq(RevokeReason::Replaced.as_str()),
+                    ))
+                    .execute(c)
+                    .await?;
+                }
+                diesel::insert_into(audit_events::table)
+                    .values(&audit)
+                    .execute(c)
+                    .await?;
+                Ok(())
+            })
+            .await
+        });
+        match outcome {
+            Ok(()) => Ok(true),
+            Err(Refusal::Lost) => Ok(false),
+            Err(Refusal::Db(e)) => Err(backend(e)),
+        }
+    }
+
+    async fn session_by_secret(
+        &self,
+        secret_hash: &TokenHash,
+    ) -> StoreResult<Option<SessionContext>> {
+        let mut conn = self.conn().await?;
+        let row: Option<(SessionRow, ContactRow, ClientRow, AccountRow)> =
+            with_conn!(conn, |c| sessions::table
+                .inner_join(contacts::table.on(contacts::id.eq(sessions::contact_id)))
+                .inner_join(clients::table.on(clients::id.eq(sessions::client_id)))
+                .inner_join(accounts::table.on(accounts::id.eq(sessions::account_id)))
+                .filter(sessions::secret_hash.eq(secret_hash.to_hex()))
+                .select((
+                    SessionRow::as_select(),
+                    ContactRow::as_select(),
+                    ClientRow::as_select(),
+                    AccountRow::as_select(),
+                ))
+                .first(c)
+                .await
+                .optional())
+            .map_err(backend)?;
+        row.map(|(session, contact, client, account)| {
+            Ok(SessionContext {
+                session: PortalSession::try_from(session)?,
+                contact: Contact::try_from(contact)?,
+                client: Client::try_from(client)?,
+                account: Account::try_from(account)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn session(
+        &self,
+        account: AccountId,
+        id: SessionId,
+    ) -> StoreResult<Option<PortalSession>> {
+        let mut conn = self.conn().await?;
+        let row: Option<SessionRow> = with_conn!(conn, |c| sessions::table
+            .filter(sessions::id.eq(Id(id.as_uuid())))
+            .filter(sessions::account_id.eq(Id(account.as_uuid())))
+            .select(SessionRow::as_select())
+            .first(c)
+            .await
+            .optional())
+        .map_err(backend)?;
+        row.map(PortalSession::try_from).transpose()
+    }
+
+    async fn sessions(
+        &self,
+        account: AccountId,
+        filter: SessionFilter,
+    ) -> StoreResult<Vec<PortalSession>> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<SessionRow> = with_conn!(conn, |c| {
+            let mut query = sessions::table
+                .filter(sessions::account_id.eq(Id(account.as_uuid())))
+                .into_boxed();
+            if let Some(client) = filter.client {
+                query = query.filter(sessions::client_id.eq(Id(client.as_uuid())));
+            }
+            if let Some(contact) = filter.contact {
+                query = query.filter(sessions::contact_id.eq(Id(contact.as_uuid())));
+            }
+            query
+                .order((sessions::created_at.desc(), sessions::id.desc()))
+                .limit(i64::from(filter.limit))
+                .select(SessionRow::as_select())
+                .load(c)
+                .await
+        })
+        .map_err(backend)?;
+        convert(rows)
+    }
+
+    async fn touch_session(&self, id: SessionId, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        with_conn!(conn, |c| diesel::update(
+            sessions::table.filter(sessions::id.eq(Id(id.as_uuid())))
+        )
+        .set(sessions::last_seen_at.eq(Time(at)))
+        .execute(c)
+        .await)
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn revoke_session(
+        &self,
+        id: SessionId,
+        revocation: Revocation,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let audit = AuditRow::from(audit);
+        let mut conn = self.conn().await?;
+        let outcome = with_conn!(conn, |c| {
+            c.transaction::<_, Refusal, _>(async |c| {
+                let ended = diesel::update(
+                    sessions::table
+                        .filter(sessions::id.eq(Id(id.as_uuid())))
+                        .filter(sessions::revoked_at.is_null()),
+                )
+                .set((
+                    sessions::revoked_at.eq(Time(revocation.at)),
+                    sessions::revoke_reason.eq(revocation.reason.as_str()),
+                ))
+                .execute(c)
+                .await?;
+                if ended != 1 {
+                    return Err(Refusal::Lost);
+                }
+                diesel::insert_into(audit_events::table)
+                    .values(&audit)
+                    .execute(c)
+                    .await?;
+                Ok(())
+            })
+            .await
+        });
+        match outcome {
+            Ok(()) => Ok(true),
+            Err(Refusal::Lost) => Ok(false),
+            Err(Refusal::Db(e)) => Err(backend(e)),
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Accounts and API keys.
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use portal_domain::ports::{AccountStore, StoreResult};
+use portal_domain::{Account, AccountId, ApiKeyRecord, TokenHash};
+
+use crate::Database;
+use crate::database::{backend, with_conn};
+use crate::rows::AccountRow;
+use crate::schema::{accounts, api_keys};
+use crate::sql_types::{Id, Time};
+
+#[async_trait]
+impl AccountStore for Database {
+    async fn insert_account(&self, account: &Account, key: &ApiKeyRecord) -> StoreResult<()> {
+        let row = AccountRow::from(account);
+        let key_values = (
+            api_keys::id.eq(Id(key.id.as_uuid())),
+            api_keys::account_id.eq(Id(key.account_id.as_uuid())),
+            api_keys::key_hash.eq(key.key_hash.to_hex()),
+            api_keys::created_at.eq(Time(key.created_at)),
+        );
+        let mut conn = self.conn().await?;
+        with_conn!(conn, |c| {
+            c.transaction::<_, diesel::result::Error, _>(async |c| {
+                diesel::insert_into(accounts::table)
+                    .values(&row)
+                    .execute(c)
+                    .await?;
+                diesel::insert_into(api_keys::table)
+                    .values(key_values)
+                    .execute(c)
+                    .await?;
+                Ok(())
+            })
+            .await
+        })
+        .map_err(backend)
+    }
+
+    async fn account(&self, id: AccountId) -> StoreResult<Option<Account>> {
+        let mut conn = self.conn().await?;
+        let row: Option<AccountRow> = with_conn!(conn, |c| accounts::table
+            .find(Id(id.as_uuid()))
+            .select(AccountRow::as_select())
+            .first(c)
+            .await
+            .optional())
+        .map_err(backend)?;
+        row.map(Account::try_from).transpose()
+    }
+
+    async fn account_by_api_key(&self, key_hash: &TokenHash) -> StoreResult<Option<Account>> {
+        let mut conn = self.conn().await?;
+        let row: Option<AccountRow> = with_conn!(conn, |c| accounts::table
+            .inner_join(api_keys::table.on(api_keys::account_id.eq(accounts::id)))
+            .filter(api_keys::key_hash.eq(key_hash.to_hex()))
+            .filter(api_keys::revoked_at.is_null())
+            .select(AccountRow::as_select())
+            .first(c)
+            .await
+            .optional())
+        .map_err(backend)?;
+        row.map(Account::try_from).transpose()
+    }
+
+    async fn update_account(&self, account: &Account) -> StoreResult<()> {
+        let row = AccountRow::from(account);
+        let mut conn = self.conn().await?;
+        with_conn!(conn, |c| diesel::update(
+            accounts::table.find(Id(account.id.as_uuid()))
+        )
+        .set(&row)
+        .execute(c)
+        .await)
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn account_count(&self) -> StoreResult<u64> {
+        let mut conn = self.conn().await?;
+        let count: i64 =
+            with_conn!(conn, |c| accounts::table.count().get_result(c).await).map_err(backend)?;
+        Ok(count.unsigned_abs())
+    }
+
+    async fn demo_account(&self) -> StoreResult<Option<Account>> {
+        let mut conn = self.conn().await?;
+        let row: Option<AccountRow> = with_conn!(conn, |c| accounts::table
+            .filter(accounts::demo.eq(true))
+            .order((accounts::created_at.asc(), accounts::id.asc()))
+            .select(AccountRow::as_select())
+            .first(c)
+            .await
+            .optional())
+        .map_err(backend)?;
+        row.map(Account::try_from).transpose()
+    }
+}

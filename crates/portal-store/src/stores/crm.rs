@@ -1,0 +1,158 @@
+//! Client companies and contacts.
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use portal_domain::ports::{Conflict, CrmStore, Revocation, StoreError, StoreResult};
+use portal_domain::{AccountId, Client, ClientId, Contact, ContactId, EmailAddress};
+
+use super::is_unique_violation;
+use crate::Database;
+use crate::database::{backend, with_conn};
+use crate::rows::{ClientRow, ContactRow, convert};
+use crate::schema::{clients, contacts, crm_client_portal_sessions as sessions, magic_links};
+use crate::sql_types::{Id, Time};
+
+#[async_trait]
+impl CrmStore for Database {
+    async fn insert_client(&self, client: &Client) -> StoreResult<()> {
+        let row = ClientRow::from(client);
+        let mut conn = self.conn().await?;
+        with_conn!(conn, |c| diesel::insert_into(clients::table)
+            .values(&row)
+            .execute(c)
+            .await)
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn client(&self, account: AccountId, id: ClientId) -> StoreResult<Option<Client>> {
+        let mut conn = self.conn().await?;
+        let row: Option<ClientRow> = with_conn!(conn, |c| clients::table
+            .filter(clients::id.eq(Id(id.as_uuid())))
+            .filter(clients::account_id.eq(Id(account.as_uuid())))
+            .select(ClientRow::as_select())
+            .first(c)
+            .await
+            .optional())
+        .map_err(backend)?;
+        row.map(Client::try_from).transpose()
+    }
+
+    async fn clients(&self, account: AccountId) -> StoreResult<Vec<Client>> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<ClientRow> = with_conn!(conn, |c| clients::table
+            .filter(clients::account_id.eq(Id(account.as_uuid())))
+            .order((clients::created_at.asc(), clients::id.asc()))
+            .select(ClientRow::as_select())
+            .load(c)
+            .await)
+        .map_err(backend)?;
+        convert(rows)
+    }
+
+    async fn update_client(&self, client: &Client, revoke: Option<Revocation>) -> StoreResult<u64> {
+        let id = Id(client.id.as_uuid());
+        let changes = (
+            clients::name.eq(client.name.to_string()),
+            clients::portal_enabled.eq(client.portal_enabled),
+            clients::active.eq(client.active),
+            clients::updated_at.eq(Time(client.updated_at)),
+        );
+        let mut conn = self.conn().await?;
+        let revoked = with_conn!(conn, |c| {
+            c.transaction::<_, diesel::result::Error, _>(async |c| {
+                diesel::update(clients::table.filter(clients::id.eq(id)))
+                    .set(changes)
+                    .execute(c)
+                    .await?;
+                let Some(revocation) = revoke else {
+                    return Ok(0);
+                };
+                let at = Time(revocation.at);
+                let ended = diesel::update(
+                    sessions::table
+                        .filter(sessions::client_id.eq(id))
+                        .filter(sessions::revoked_at.is_null())
+                        .filter(sessions::expires_at.gt(at)),
+                )
+                .set((
+                    sessions::revoked_at.eq(at),
+                    sessions::revoke_reason.eq(revocation.reason.as_str()),
+                ))
+                .execute(c)
+                .await?;
+                diesel::update(
+                    magic_links::table
+                        .filter(magic_links::client_id.eq(id))
+                        .filter(magic_links::used_at.is_null())
+                        .filter(magic_links::revoked_at.is_null()),
+                )
+                .set(magic_links::revoked_at.eq(at))
+                .execute(c)
+                .await?;
+                Ok(ended)
+            })
+            .await
+        })
+        .map_err(backend)?;
+        Ok(revoked as u64)
+    }
+
+    async fn insert_contact(&self, contact: &Contact) -> StoreResult<()> {
+        let row = ContactRow::from(contact);
+        let mut conn = self.conn().await?;
+        match with_conn!(conn, |c| diesel::insert_into(contacts::table)
+            .values(&row)
+            .execute(c)
+            .await)
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(Conflict::ContactEmail)),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn contact(&self, account: AccountId, id: ContactId) -> StoreResult<Option<Contact>> {
+        let mut conn = self.conn().await?;
+        let row: Option<ContactRow> = with_conn!(conn, |c| contacts::table
+            .filter(contacts::id.eq(Id(id.as_uuid())))
+            .filter(contacts::account_id.eq(Id(account.as_uuid())))
+            .select(ContactRow::as_select())
+            .first(c)
+            .await
+            .optional())
+        .map_err(backend)?;
+        row.map(Contact::try_from).transpose()
+    }
+
+    async fn contacts(&self, account: AccountId, client: ClientId) -> StoreResult<Vec<Contact>> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<ContactRow> = with_conn!(conn, |c| contacts::table
+            .filter(contacts::account_id.eq(Id(account.as_uuid())))
+            .filter(contacts::client_id.eq(Id(client.as_uuid())))
+            .order((contacts::created_at.asc(), contacts::id.asc()))
+            .select(ContactRow::as_select())
+            .load(c)
+            .await)
+        .map_err(backend)?;
+        convert(rows)
+    }
+
+    async fn contacts_by_email(
+        &self,
+        account: AccountId,
+        email: &EmailAddress,
+    ) -> StoreResult<Vec<Contact>> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<ContactRow> = with_conn!(conn, |c| contacts::table
+            .filter(contacts::account_id.eq(Id(account.as_uuid())))
+            .filter(contacts::email.eq(email.as_str()))
+            .order((contacts::created_at.asc(), contacts::id.asc()))
+            .select(ContactRow::as_select())
+            .load(c)
+            .await)
+        .map_err(backend)?;
+        convert(rows)
+    }
+}

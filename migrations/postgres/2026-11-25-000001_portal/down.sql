@@ -1,0 +1,10 @@
+DROP TABLE link_requests;
+DROP TABLE audit_events;
+DROP TABLE crm_client_portal_sessions;
+DROP TABLE magic_links;
+DROP TABLE document_lines;
+DROP TABLE documents;
+DROP TABLE contacts;
+DROP TABLE clients;
+DROP TABLE api_keys;
+DROP TABLE accounts;

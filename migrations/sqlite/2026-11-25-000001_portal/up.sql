@@ -1,0 +1,140 @@
+-- The portal's tables on SQLite. Times are UTC text in one fixed format
+-- (YYYY-MM-DDTHH:MM:SS.ffffffZ) so they compare correctly as text; ids are
+-- hyphenated lower-case UUID text; money is integer minor units.
+
+CREATE TABLE accounts (
+    id text PRIMARY KEY,
+    name text NOT NULL,
+    session_lifetime_seconds integer NOT NULL CHECK (session_lifetime_seconds > 0),
+    idle_timeout_seconds integer NOT NULL CHECK (idle_timeout_seconds > 0),
+    link_lifetime_seconds integer NOT NULL CHECK (link_lifetime_seconds > 0),
+    public_url text,
+    demo integer NOT NULL DEFAULT 0,
+    created_at text NOT NULL,
+    updated_at text NOT NULL
+);
+CREATE INDEX accounts_demo_idx ON accounts (created_at, id) WHERE demo = 1;
+
+CREATE TABLE api_keys (
+    id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts (id),
+    key_hash text NOT NULL UNIQUE,
+    created_at text NOT NULL,
+    revoked_at text
+);
+
+CREATE TABLE clients (
+    id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts (id),
+    name text NOT NULL,
+    portal_enabled integer NOT NULL,
+    active integer NOT NULL,
+    created_at text NOT NULL,
+    updated_at text NOT NULL
+);
+CREATE INDEX clients_account_idx ON clients (account_id, created_at, id);
+
+CREATE TABLE contacts (
+    id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts (id),
+    client_id text NOT NULL REFERENCES clients (id),
+    name text NOT NULL,
+    email text NOT NULL,
+    created_at text NOT NULL,
+    CONSTRAINT contacts_client_email_key UNIQUE (client_id, email)
+);
+CREATE INDEX contacts_account_email_idx ON contacts (account_id, email);
+
+CREATE TABLE documents (
+    id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts (id),
+    client_id text NOT NULL REFERENCES clients (id),
+    kind text NOT NULL CHECK (kind IN ('invoice', 'estimate', 'contract')),
+    number text NOT NULL,
+    title text,
+    status text NOT NULL CHECK (status IN ('draft', 'sent', 'paid', 'void')),
+    currency text NOT NULL CHECK (length(currency) = 3),
+    total_minor integer NOT NULL,
+    issue_date text NOT NULL,
+    due_date text,
+    created_at text NOT NULL,
+    sent_at text,
+    paid_at text,
+    voided_at text,
+    CONSTRAINT documents_number_key UNIQUE (account_id, kind, number)
+);
+CREATE INDEX documents_client_idx ON documents (account_id, client_id, issue_date DESC);
+
+CREATE TABLE document_lines (
+    document_id text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    position integer NOT NULL,
+    description text NOT NULL,
+    quantity_thousandths integer NOT NULL CHECK (quantity_thousandths > 0),
+    unit_amount_minor integer NOT NULL,
+    amount_minor integer NOT NULL,
+    PRIMARY KEY (document_id, position)
+);
+
+CREATE TABLE magic_links (
+    id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts (id),
+    client_id text NOT NULL REFERENCES clients (id),
+    contact_id text NOT NULL REFERENCES contacts (id),
+    document_id text REFERENCES documents (id),
+    -- The pending session this link activates (API-created sessions).
+    session_id text,
+    token_hash text NOT NULL UNIQUE,
+    purpose text NOT NULL,
+    created_at text NOT NULL,
+    expires_at text NOT NULL,
+    used_at text,
+    revoked_at text
+);
+CREATE INDEX magic_links_unused_idx ON magic_links (client_id) WHERE used_at IS NULL AND revoked_at IS NULL;
+
+CREATE TABLE crm_client_portal_sessions (
+    id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts (id),
+    client_id text NOT NULL REFERENCES clients (id),
+    contact_id text NOT NULL REFERENCES contacts (id),
+    -- One link, at most one session: single use holds in the schema too.
+    link_id text NOT NULL UNIQUE REFERENCES magic_links (id),
+    secret_hash text UNIQUE,
+    created_at text NOT NULL,
+    activated_at text,
+    expires_at text NOT NULL,
+    last_seen_at text,
+    revoked_at text,
+    revoke_reason text,
+    ip text,
+    user_agent text
+);
+CREATE INDEX sessions_account_idx ON crm_client_portal_sessions (account_id, created_at DESC, id DESC);
+CREATE INDEX sessions_live_idx ON crm_client_portal_sessions (client_id) WHERE revoked_at IS NULL;
+
+CREATE TABLE audit_events (
+    seq integer PRIMARY KEY AUTOINCREMENT,
+    id text NOT NULL UNIQUE,
+    account_id text NOT NULL REFERENCES accounts (id),
+    client_id text NOT NULL REFERENCES clients (id),
+    contact_id text,
+    session_id text,
+    document_id text,
+    action text NOT NULL,
+    ip text,
+    user_agent text,
+    occurred_at text NOT NULL
+);
+CREATE INDEX audit_events_client_idx ON audit_events (account_id, client_id, occurred_at DESC, seq DESC);
+CREATE INDEX audit_events_session_idx ON audit_events (session_id, occurred_at, seq);
+
+CREATE TABLE link_requests (
+    id text PRIMARY KEY,
+    account_id text,
+    email text NOT NULL,
+    ip text,
+    requested_at text NOT NULL
+);
+CREATE INDEX link_requests_ip_idx ON link_requests (ip, requested_at);
+CREATE INDEX link_requests_email_idx ON link_requests (email, requested_at);
+CREATE INDEX link_requests_time_idx ON link_requests (requested_at);
