@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![recursion_limit = "256"]
 
 mod api;
 mod error;
@@ -17,7 +18,6 @@ use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-pub use api::OPENAPI;
 pub use error::ApiError;
 pub use state::{AppState, HttpConfig};
 

@@ -26,24 +26,34 @@ impl TestPostgres {
     pub async fn create_or_skip(test: &str) -> Option<Self> {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
         if std::env::var("PORTAL_TEST_POSTGRES").is_ok_and(|v| v == "skip") {
-            assert!(!ci, "PORTAL_TEST_POSTGRES=skip is not allowed in CI: PostgreSQL tests must run");
+            assert!(
+                !ci,
+                "PORTAL_TEST_POSTGRES=skip is not allowed in CI: PostgreSQL tests must run"
+            );
             eprintln!("SKIPPED {test}: PORTAL_TEST_POSTGRES=skip");
             return None;
         }
-        let admin_url = std::env::var("PORTAL_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
+        let admin_url =
+            std::env::var("PORTAL_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
         let name = unique_name();
-        let mut admin = AsyncPgConnection::establish(&admin_url).await.unwrap_or_else(|e| {
-            panic!(
-                "{test} needs PostgreSQL but cannot reach it at {admin_url}: {e}\n\
+        let mut admin = AsyncPgConnection::establish(&admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{test} needs PostgreSQL but cannot reach it at {admin_url}: {e}\n\
                  Point PORTAL_TEST_DATABASE_URL at a server where this user may create databases."
-            )
-        });
+                )
+            });
         sql_query(format!("CREATE DATABASE \"{name}\""))
             .execute(&mut admin)
             .await
             .unwrap_or_else(|e| panic!("{test}: cannot create database {name}: {e}"));
         let url = database_url(&admin_url, &name);
-        Some(Self { admin_url, name, url })
+        Some(Self {
+            admin_url,
+            name,
+            url,
+        })
     }
 
     /// The connection URL of this test's database.
@@ -58,7 +68,9 @@ impl Drop for TestPostgres {
         let statement = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
         // Drop runs outside any async context: use a thread of its own.
         let outcome = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async {
                 let mut admin = AsyncPgConnection::establish(&admin_url).await?;
                 sql_query(statement).execute(&mut admin).await?;
@@ -88,7 +100,9 @@ fn unique_name() -> String {
 
 /// `admin_url` with its database name replaced by `name`.
 fn database_url(admin_url: &str, name: &str) -> String {
-    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let after_scheme = base.find("://").map_or(0, |i| i + 3);
     let root = match base[after_scheme..].find('/') {
         Some(i) => &base[..after_scheme + i],
@@ -106,7 +120,10 @@ mod tests {
 
     #[test]
     fn database_urls_swap_only_the_name() {
-        assert_eq!(database_url("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
+        assert_eq!(
+            database_url("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
         assert_eq!(database_url("postgres://u@h", "x"), "postgres://u@h/x");
         assert_eq!(
             database_url("postgres://u:p@h/db?sslmode=disable", "x"),

@@ -5,6 +5,7 @@ mod account;
 mod clients;
 mod documents;
 mod dto;
+mod openapi;
 mod sessions;
 
 use axum::Router;
@@ -15,9 +16,6 @@ use portal_domain::DocumentKind;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// The OpenAPI 3.1 description of this API, served at `/api/openapi.json`.
-pub const OPENAPI: &str = include_str!("openapi.json");
 
 pub(crate) fn routes() -> Router<AppState> {
     let mut router = Router::new()
@@ -65,7 +63,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 async fn openapi() -> Response {
-    let mut response = OPENAPI.into_response();
+    let mut response = openapi::DOCUMENT.as_str().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

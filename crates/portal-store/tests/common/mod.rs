@@ -10,6 +10,7 @@ use portal_store::{Database, DatabaseUrl};
 use portal_test_support::TestPostgres;
 
 /// A database on a file of its own, removed afterwards.
+#[derive(Debug)]
 pub struct SqliteHarness {
     db: Database,
     path: PathBuf,
@@ -45,6 +46,7 @@ pub async fn sqlite() -> SqliteHarness {
 }
 
 /// A database of its own on the test PostgreSQL server, dropped afterwards.
+#[derive(Debug)]
 pub struct PostgresHarness {
     // Field order matters: the pool closes before the database is dropped.
     pub db: Option<Database>,

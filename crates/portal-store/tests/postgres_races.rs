@@ -1,0 +1,142 @@
+//! Races on PostgreSQL, where several server processes share one database:
+//! of many concurrent redemptions of one link, exactly one wins.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use portal_domain::ports::{AccessStore, AccountStore, CrmStore, Redemption, SessionFilter};
+use portal_domain::testing::SeededRandom;
+use portal_domain::{
+    Account, AccountId, AccountSettings, ApiKey, ApiKeyId, ApiKeyRecord, AuditAction, AuditEvent,
+    AuditEventId, Client, ClientId, Contact, ContactId, EmailAddress, LinkId, LinkPurpose,
+    MagicLink, Name, PortalSession, SessionId, Token,
+};
+use portal_store::{Database, DatabaseUrl};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_redemptions_across_two_pools_have_one_winner() {
+    let harness = common::postgres().await;
+    let (Some(first), Some(server)) = (harness.db.clone(), harness.server.as_ref()) else {
+        return;
+    };
+    // A second pool on the same database stands in for a second process.
+    let second = Database::open(&DatabaseUrl::Postgres(server.url().to_owned()))
+        .await
+        .unwrap();
+
+    let random = SeededRandom::new(99);
+    let now = Utc::now();
+    let account = Account {
+        id: AccountId::generate(&random),
+        name: Name::parse("name", "Account").unwrap(),
+        settings: AccountSettings::default(),
+        demo: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let key = ApiKeyRecord {
+        id: ApiKeyId::generate(&random),
+        account_id: account.id,
+        key_hash: ApiKey::generate(&random).hash(),
+        created_at: now,
+    };
+    first.insert_account(&account, &key).await.unwrap();
+    let client = Client {
+        id: ClientId::generate(&random),
+        account_id: account.id,
+        name: Name::parse("name", "Acme").unwrap(),
+        portal_enabled: true,
+        active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    first.insert_client(&client).await.unwrap();
+    let contact = Contact {
+        id: ContactId::generate(&random),
+        account_id: account.id,
+        client_id: client.id,
+        name: Name::parse("name", "Pat").unwrap(),
+        email: EmailAddress::parse("email", "pat@acme.example").unwrap(),
+        created_at: now,
+    };
+    first.insert_contact(&contact).await.unwrap();
+    let link = MagicLink {
+        id: LinkId::generate(&random),
+        account_id: account.id,
+        client_id: client.id,
+        contact_id: contact.id,
+        document_id: None,
+        session_id: None,
+        token_hash: Token::generate(&random).hash(),
+        purpose: LinkPurpose::DocumentSent,
+        created_at: now,
+        expires_at: now + Duration::days(1),
+        used_at: None,
+        revoked_at: None,
+    };
+    first.insert_link(&link, None).await.unwrap();
+
+    let random = Arc::new(random);
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let db = if i % 2 == 0 {
+            first.clone()
+        } else {
+            second.clone()
+        };
+        let random = random.clone();
+        tasks.push(tokio::spawn(async move {
+            let session = PortalSession {
+                id: SessionId::generate(random.as_ref()),
+                account_id: link.account_id,
+                client_id: link.client_id,
+                contact_id: link.contact_id,
+                link_id: link.id,
+                created_at: now,
+                activated_at: Some(now),
+                expires_at: now + Duration::days(7),
+                last_seen_at: Some(now),
+                revoked_at: None,
+                revoke_reason: None,
+                ip: None,
+                user_agent: None,
+            };
+            let audit = AuditEvent {
+                id: AuditEventId::generate(random.as_ref()),
+                account_id: link.account_id,
+                client_id: link.client_id,
+                contact_id: Some(link.contact_id),
+                session_id: Some(session.id),
+                document_id: None,
+                action: AuditAction::SessionStarted,
+                ip: None,
+                user_agent: None,
+                occurred_at: now,
+            };
+            db.redeem_link(Redemption {
+                link_id: link.id,
+                at: now,
+                session: &session,
+                activates_pending: false,
+                secret_hash: Token::generate(random.as_ref()).hash(),
+                replaces: None,
+                audit: &audit,
+            })
+            .await
+            .expect("a redemption either wins or loses; it never errors")
+        }));
+    }
+    let mut winners = 0;
+    for task in tasks {
+        winners += usize::from(task.await.unwrap());
+    }
+    assert_eq!(winners, 1);
+    let filter = SessionFilter {
+        client: None,
+        contact: None,
+        limit: 100,
+    };
+    assert_eq!(first.sessions(account.id, filter).await.unwrap().len(), 1);
+}
