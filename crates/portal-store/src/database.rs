@@ -112,7 +112,8 @@ pub(crate) enum Pools {
 
 /// A pooled connection of either backend.
 pub(crate) enum Conn {
-    Postgres(Object<AsyncPgConnection>),
+    // Boxed: a PostgreSQL connection is several times larger than SQLite's.
+    Postgres(Box<Object<AsyncPgConnection>>),
     Sqlite(Object<SqliteConn>),
 }
 
@@ -186,7 +187,11 @@ impl Pools {
 
     pub(crate) async fn get(&self) -> Result<Conn, StoreError> {
         match self {
-            Self::Postgres(pool) => pool.get().await.map(Conn::Postgres).map_err(backend),
+            Self::Postgres(pool) => pool
+                .get()
+                .await
+                .map(|c| Conn::Postgres(Box::new(c)))
+                .map_err(backend),
             Self::Sqlite(pool) => pool.get().await.map(Conn::Sqlite).map_err(backend),
         }
     }

@@ -294,6 +294,13 @@ impl TestApp {
         }
     }
 
+    /// Sends the scenario's invoice to its contact again and returns the
+    /// new link.
+    pub async fn sent_invoice_again(&self, s: &Scenario) -> String {
+        let mail = self.send_invoice(&s.invoice, &s.contact).await;
+        self.link_in(&mail)
+    }
+
     /// Opens `link` in `browser` and presses Continue; returns where the
     /// portal redirected to.
     pub async fn sign_in(&self, browser: &reqwest::Client, link: &str) -> String {

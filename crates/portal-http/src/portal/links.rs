@@ -55,7 +55,10 @@ pub(crate) async fn redeem(
                 Some(doc) => format!("/portal/documents/{doc}"),
                 None => "/portal".to_owned(),
             };
-            let lifetime = (redeemed.session.expires_at - state.portal.now()).num_seconds();
+            let session = &redeemed.session;
+            let lifetime = session
+                .activated_at
+                .map_or(0, |start| (session.expires_at - start).num_seconds());
             let mut response = Redirect::to(&target).into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,

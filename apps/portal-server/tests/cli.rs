@@ -1,0 +1,79 @@
+//! The `portal-server` binary's own commands, run as a person would.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn temp_db() -> std::path::PathBuf {
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).unwrap();
+    std::env::temp_dir().join(format!(
+        "portal-cli-test-{:016x}.db",
+        u64::from_le_bytes(random)
+    ))
+}
+
+fn portal_server(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_portal-server"))
+        .args(args)
+        .env("PORTAL_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env(
+            "PORTAL_MAIL_DIR",
+            std::env::temp_dir().join("portal-cli-test-mail"),
+        )
+        .env_remove("PORTAL_SMTP_URL")
+        .output()
+        .expect("run portal-server")
+}
+
+#[test]
+fn accounts_create_prints_the_key_once_and_stores_only_its_hash() {
+    let db = temp_db();
+    let output = portal_server(&db, &["accounts", "create", "--name", "Northwind Studio"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let key = printed["api_key"].as_str().unwrap();
+    assert!(key.starts_with("psk_"));
+    assert_eq!(printed["name"], "Northwind Studio");
+    assert_eq!(printed["account_id"].as_str().unwrap().len(), 36);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not shown again"));
+
+    let bytes = std::fs::read(&db).unwrap_or_default();
+    let wal = std::fs::read(format!("{}-wal", db.display())).unwrap_or_default();
+    let stored = [bytes, wal].concat();
+    assert!(
+        !stored.windows(key.len()).any(|w| w == key.as_bytes()),
+        "the key itself is not stored"
+    );
+
+    let second = portal_server(&db, &["accounts", "create", "--name", "Other"]);
+    let other: Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_ne!(other["api_key"], printed["api_key"]);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}
+
+#[test]
+fn bad_input_on_the_command_line_is_explained() {
+    let db = temp_db();
+    let blank = portal_server(&db, &["accounts", "create", "--name", "   "]);
+    assert!(!blank.status.success());
+    assert!(String::from_utf8_lossy(&blank.stderr).contains("--name: must not be empty"));
+    let unknown = portal_server(&db, &["frobnicate"]);
+    assert!(!unknown.status.success());
+    let bad_url = Command::new(env!("CARGO_BIN_EXE_portal-server"))
+        .arg("migrate")
+        .env("PORTAL_DATABASE_URL", "mysql://nope/db")
+        .output()
+        .unwrap();
+    assert!(!bad_url.status.success());
+    assert!(String::from_utf8_lossy(&bad_url.stderr).contains("PORTAL_DATABASE_URL"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}
