@@ -3,6 +3,7 @@
 
 mod documents;
 mod links;
+mod properties;
 mod sessions;
 
 use std::sync::Arc;
