@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::Duration;
-use common::{TestApp, assert_contains};
+use common::{TestApp, assert_contains, session_secret};
 use reqwest::StatusCode;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -104,21 +104,9 @@ async fn no_raw_token_or_session_secret_is_stored() {
     let app = TestApp::sqlite().await;
     let s = app.sent_invoice().await;
     let browser = app.browser();
-    let redeemed = browser.get(&s.link).send().await.unwrap();
-    drop(redeemed);
+    browser.get(&s.link).send().await.unwrap();
     let response = browser.post(&s.link).send().await.unwrap();
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let secret = cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned();
+    let secret = session_secret(&response);
     let token = s.link.rsplit('/').next().unwrap();
 
     let bytes = app.sqlite_bytes();

@@ -49,18 +49,7 @@ async fn link_tokens_and_session_secrets_stay_out_of_the_logs() {
     browser.get(&s.link).send().await.unwrap();
     browser.head(&s.link).send().await.unwrap();
     let redeemed = browser.post(&s.link).send().await.unwrap();
-    let cookie = redeemed.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let secret = cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned();
+    let secret = common::session_secret(&redeemed);
     browser.get(app.url("/portal")).send().await.unwrap();
     app.browser().post(&s.link).send().await.unwrap(); // a dead link
     app.browser()

@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::Duration;
-use common::{TestApp, assert_contains};
+use common::{TestApp, assert_contains, session_cookie, session_secret};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -139,13 +139,7 @@ async fn signing_out_revokes_the_session_on_the_server() {
     let app = TestApp::sqlite().await;
     let s = app.sent_invoice().await;
     let response = app.browser().post(&s.link).send().await.unwrap();
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = session_cookie(&response);
 
     let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -207,16 +201,7 @@ async fn session_ids_in_urls_are_never_accepted() {
     let app = TestApp::sqlite().await;
     let s = app.sent_invoice().await;
     let response = app.browser().post(&s.link).send().await.unwrap();
-    let secret = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned();
+    let secret = session_secret(&response);
     for url in [
         format!("/portal?portal_session={secret}"),
         format!("/portal?session={secret}"),

@@ -340,6 +340,21 @@ pub struct Scenario {
     pub link: String,
 }
 
+/// The `name=value` pair of the session cookie a response sets.
+pub fn session_cookie(response: &reqwest::Response) -> String {
+    let header = response.headers()["set-cookie"].to_str().unwrap();
+    header.split(';').next().unwrap().to_owned()
+}
+
+/// The session secret (the cookie's value) a response sets.
+pub fn session_secret(response: &reqwest::Response) -> String {
+    session_cookie(response)
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
 /// `text` contains `needle`, with a readable failure.
 pub fn assert_contains(text: &str, needle: &str) {
     assert!(text.contains(needle), "expected {needle:?} in:\n{text}");

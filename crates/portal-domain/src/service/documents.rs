@@ -175,14 +175,7 @@ impl Portal {
             &sent,
             link.as_ref().map(|l| l.email_link()),
         );
-        if let Err(err) = self.mailer.send(&email).await {
-            if let Some(link) = &link {
-                // The token never left this process, so a failure here
-                // leaves an unreachable link behind, nothing worse.
-                let _ = self.store.revoke_link(link.link.id, self.clock.now()).await;
-            }
-            return Err(err.into());
-        }
+        self.mail_link(&email, link.as_ref()).await?;
         if sent.status != document.status
             && !self
                 .store

@@ -9,7 +9,7 @@ use crate::model::{
     LinkState, MagicLink, Name, PortalSession, SessionId, Token, ValidationError, link_path,
 };
 use crate::notify::{self, EmailLink};
-use crate::ports::{MailError, Redemption, StoreError};
+use crate::ports::{Email, MailError, Redemption, StoreError};
 
 use super::Portal;
 
@@ -190,6 +190,24 @@ impl Portal {
         })
     }
 
+    /// Sends `email`, which carries `link` if any. When the mail system
+    /// refuses it, the link is revoked: its token never left this process,
+    /// and no unused link should outlive a failed send.
+    pub(super) async fn mail_link(
+        &self,
+        email: &Email,
+        link: Option<&IssuedLink>,
+    ) -> Result<(), MailError> {
+        let Err(err) = self.mailer.send(email).await else {
+            return Ok(());
+        };
+        if let Some(link) = link {
+            // Best effort: an unrevoked link that nobody holds is harmless.
+            let _ = self.store.revoke_link(link.link.id, self.clock.now()).await;
+        }
+        Err(err)
+    }
+
     /// Checks that `contact` may be given a link (optionally to
     /// `document`), returning the contact's client.
     pub(super) async fn linkable(
@@ -247,13 +265,7 @@ impl Portal {
             .await?;
         if send_email {
             let email = notify::portal_link_email(account, &contact, issued.email_link());
-            if let Err(err) = self.mailer.send(&email).await {
-                let _ = self
-                    .store
-                    .revoke_link(issued.link.id, self.clock.now())
-                    .await;
-                return Err(err.into());
-            }
+            self.mail_link(&email, Some(&issued)).await?;
         }
         let event = self
             .audit_event(account, client.id, AuditAction::LinkIssued)
@@ -490,13 +502,7 @@ impl Portal {
                 .issue_link(&account, &contact, document, LinkPurpose::SelfService)
                 .await?;
             let email = notify::portal_link_email(&account, &contact, issued.email_link());
-            if let Err(err) = self.mailer.send(&email).await {
-                let _ = self
-                    .store
-                    .revoke_link(issued.link.id, self.clock.now())
-                    .await;
-                return Err(err.into());
-            }
+            self.mail_link(&email, Some(&issued)).await?;
             let event = self
                 .audit_event(&account, client.id, AuditAction::LinkIssued)
                 .contact(contact.id)

@@ -6,13 +6,15 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use portal_domain::{
-    ClientId, ContactId, Currency, Description, DocumentId, DocumentInput, DocumentKind,
+    Account, ClientId, ContactId, Currency, Description, DocumentId, DocumentInput, DocumentKind,
     DocumentNumber, LineItem, ValidationError,
 };
 use serde::Serialize;
 
 use super::clients::path_id;
-use super::dto::{self, ClientFilter, CreateDocument, DocumentOut, List, SendDocument, id, time};
+use super::dto::{
+    self, ClientFilter, CreateDocument, DocumentOut, List, SendDocument, id, optional_id, time,
+};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Operator};
 use crate::state::AppState;
@@ -140,11 +142,7 @@ async fn list(
     Operator(account): Operator,
     ApiQuery(filter): ApiQuery<ClientFilter>,
 ) -> Result<Json<List<DocumentOut>>, ApiError> {
-    let client = filter
-        .client_id
-        .as_deref()
-        .map(|c| id::<ClientId>("client_id", c))
-        .transpose()?;
+    let client = optional_id::<ClientId>("client_id", filter.client_id.as_deref())?;
     let documents = state.portal.documents(&account, kind, client).await?;
     Ok(Json(List {
         data: documents.iter().map(DocumentOut::from).collect(),
@@ -218,13 +216,7 @@ async fn void(
     Operator(account): Operator,
     Path(document): Path<String>,
 ) -> Result<Json<DocumentOut>, ApiError> {
-    let id = path_id::<DocumentId>(&document, kind.as_str())?;
-    let document = state
-        .portal
-        .void_document(&account, kind, id)
-        .await
-        .map_err(|e| not_found_as(kind, e))?;
-    Ok(Json(DocumentOut::from(&document)))
+    change_status(&state, &account, kind, &document, Change::Void).await
 }
 
 async fn mark_paid(
@@ -232,12 +224,37 @@ async fn mark_paid(
     Operator(account): Operator,
     Path(document): Path<String>,
 ) -> Result<Json<DocumentOut>, ApiError> {
-    let kind = DocumentKind::Invoice;
-    let id = path_id::<DocumentId>(&document, kind.as_str())?;
-    let document = state
-        .portal
-        .mark_document_paid(&account, kind, id)
-        .await
-        .map_err(|e| not_found_as(kind, e))?;
-    Ok(Json(DocumentOut::from(&document)))
+    change_status(
+        &state,
+        &account,
+        DocumentKind::Invoice,
+        &document,
+        Change::MarkPaid,
+    )
+    .await
+}
+
+/// The status changes an operator asks for directly (sending has its own
+/// handler: it emails).
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Void,
+    MarkPaid,
+}
+
+async fn change_status(
+    state: &AppState,
+    account: &Account,
+    kind: DocumentKind,
+    document: &str,
+    change: Change,
+) -> Result<Json<DocumentOut>, ApiError> {
+    let id = path_id::<DocumentId>(document, kind.as_str())?;
+    let changed = match change {
+        Change::Void => state.portal.void_document(account, kind, id).await,
+        Change::MarkPaid => state.portal.mark_document_paid(account, kind, id).await,
+    };
+    Ok(Json(DocumentOut::from(
+        &changed.map_err(|e| not_found_as(kind, e))?,
+    )))
 }

@@ -23,6 +23,14 @@ pub(crate) fn id<T: FromStr>(field: &str, text: &str) -> Result<T, ValidationErr
         .map_err(|_| ValidationError::new(field, "must be an id as returned by this API"))
 }
 
+/// An optional id sent in a body or query string.
+pub(crate) fn optional_id<T: FromStr>(
+    field: &str,
+    text: Option<&str>,
+) -> Result<Option<T>, ValidationError> {
+    text.map(|t| id(field, t)).transpose()
+}
+
 /// A `YYYY-MM-DD` date.
 pub(crate) fn date(field: &str, text: &str) -> Result<NaiveDate, ValidationError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")

@@ -11,7 +11,9 @@ use portal_domain::{ClientId, ContactId, DocumentId, SessionId, SessionStatus};
 use serde::Serialize;
 
 use super::clients::path_id;
-use super::dto::{CreateSession, List, PortalLinkRequest, SessionOut, SessionQuery, id, time};
+use super::dto::{
+    CreateSession, List, PortalLinkRequest, SessionOut, SessionQuery, id, optional_id, time,
+};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Operator};
 use crate::state::AppState;
@@ -32,11 +34,7 @@ pub(crate) async fn create(
     ApiJson(body): ApiJson<CreateSession>,
 ) -> Result<(StatusCode, Json<CreatedSession>), ApiError> {
     let contact: ContactId = id("contact_id", &body.contact_id)?;
-    let document = body
-        .document_id
-        .as_deref()
-        .map(|d| id::<DocumentId>("document_id", d))
-        .transpose()?;
+    let document = optional_id::<DocumentId>("document_id", body.document_id.as_deref())?;
     let issued = state
         .portal
         .create_session(&account, contact, document)
@@ -120,11 +118,7 @@ pub(crate) async fn portal_link(
     ApiJson(body): ApiJson<PortalLinkRequest>,
 ) -> Result<(StatusCode, Json<IssuedLinkOut>), ApiError> {
     let contact = path_id::<ContactId>(&contact, "contact")?;
-    let document = body
-        .document_id
-        .as_deref()
-        .map(|d| id::<DocumentId>("document_id", d))
-        .transpose()?;
+    let document = optional_id::<DocumentId>("document_id", body.document_id.as_deref())?;
     let issued = state
         .portal
         .portal_link(&account, contact, document, body.send_email)

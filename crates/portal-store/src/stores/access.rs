@@ -30,6 +30,15 @@ enum Refusal {
     Db(diesel::result::Error),
 }
 
+/// A conditional transaction's answer: whether it was written.
+fn settle(outcome: Result<(), Refusal>) -> StoreResult<bool> {
+    match outcome {
+        Ok(()) => Ok(true),
+        Err(Refusal::Lost) => Ok(false),
+        Err(Refusal::Db(e)) => Err(backend(e)),
+    }
+}
+
 impl From<diesel::result::Error> for Refusal {
     fn from(e: diesel::result::Error) -> Self {
         Self::Db(e)
@@ -160,11 +169,7 @@ impl AccessStore for Database {
             })
             .await
         });
-        match outcome {
-            Ok(()) => Ok(true),
-            Err(Refusal::Lost) => Ok(false),
-            Err(Refusal::Db(e)) => Err(backend(e)),
-        }
+        settle(outcome)
     }
 
     async fn session_by_secret(
@@ -287,10 +292,6 @@ impl AccessStore for Database {
             })
             .await
         });
-        match outcome {
-            Ok(()) => Ok(true),
-            Err(Refusal::Lost) => Ok(false),
-            Err(Refusal::Db(e)) => Err(backend(e)),
-        }
+        settle(outcome)
     }
 }
