@@ -51,16 +51,41 @@ fn run(step: &str, program: &str, args: &[&str], env: &[(&str, &str)]) -> Result
         .current_dir(root())
         .status()
         .map_err(|e| format!("{step} (cannot start {program}: {e})"))?;
-    eprintln!("<== {step}: {} in {:.0?}", if status.success() { "ok" } else { "FAILED" }, started.elapsed());
-    if status.success() { Ok(()) } else { Err(step.to_owned()) }
+    eprintln!(
+        "<== {step}: {} in {:.0?}",
+        if status.success() { "ok" } else { "FAILED" },
+        started.elapsed()
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(step.to_owned())
+    }
 }
 
 /// The steps of `.ci/run`, in its order (tests before lints, so the lint
 /// pass finds dependencies already built).
 fn ci() -> Result<(), String> {
     run("format", "cargo", &["fmt", "--all", "--check"], &[])?;
-    run("tests", "cargo", &["test", "--workspace"], &[("CI", "true")])?;
-    run("lints", "cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
+    run(
+        "tests",
+        "cargo",
+        &["test", "--workspace"],
+        &[("CI", "true")],
+    )?;
+    run(
+        "lints",
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
     deny()?;
     e2e()
 }
@@ -68,15 +93,35 @@ fn ci() -> Result<(), String> {
 fn deny() -> Result<(), String> {
     // Advisories need the advisory database from the network; licences,
     // bans and sources are checked from the lock file alone.
-    run("dependency policy", "cargo", &["deny", "check", "bans", "licenses", "sources"], &[])
+    run(
+        "dependency policy",
+        "cargo",
+        &["deny", "check", "bans", "licenses", "sources"],
+        &[],
+    )
 }
 
 fn e2e() -> Result<(), String> {
-    run("build server", "cargo", &["build", "--package", "portal-server"], &[])?;
+    run(
+        "build server",
+        "cargo",
+        &["build", "--package", "portal-server"],
+        &[],
+    )?;
     if !root().join("e2e/node_modules").exists() {
-        run("e2e dependencies", "npm", &["ci", "--prefix", "e2e", "--no-audit", "--no-fund"], &[])?;
+        run(
+            "e2e dependencies",
+            "npm",
+            &["ci", "--prefix", "e2e", "--no-audit", "--no-fund"],
+            &[],
+        )?;
     }
     let server = root().join("target/debug/portal-server");
     let server = server.to_string_lossy();
-    run("browser end-to-end", "node", &["--test", "e2e/"], &[("PORTAL_E2E_SERVER", &server)])
+    run(
+        "browser end-to-end",
+        "node",
+        &["--test", "e2e/"],
+        &[("PORTAL_E2E_SERVER", &server)],
+    )
 }

@@ -16,6 +16,7 @@ pub(crate) fn page(title: &str, header: Option<Markup>, body: Markup) -> Markup 
                 meta name="robots" content="noindex, nofollow";
                 title { (title) }
                 link rel="stylesheet" href="/assets/portal.css";
+                link rel="icon" type="image/svg+xml" href="/assets/icon.svg";
             }
             body {
                 @if let Some(header) = header {

@@ -16,6 +16,7 @@ use crate::state::AppState;
 pub(crate) use session::not_found;
 
 const STYLESHEET: &str = include_str!("../../assets/portal.css");
+const ICON: &str = include_str!("../../assets/icon.svg");
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -26,16 +27,22 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/portal/logout", post(pages::logout))
         .route("/portal/signed-out", get(pages::signed_out))
         .route("/portal/request-link", post(links::request_link))
-        .route("/assets/portal.css", get(stylesheet))
+        .route(
+            "/assets/portal.css",
+            get(|| asset(STYLESHEET, "text/css; charset=utf-8")),
+        )
+        .route("/assets/icon.svg", get(|| asset(ICON, "image/svg+xml")))
+        .route(
+            "/favicon.ico",
+            get(|| async { Redirect::permanent("/assets/icon.svg") }),
+        )
 }
 
-async fn stylesheet() -> Response {
-    let mut response = STYLESHEET.into_response();
+/// A static file compiled into the binary, cached for an hour.
+async fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),

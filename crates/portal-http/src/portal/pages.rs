@@ -50,7 +50,7 @@ pub(crate) async fn home(
                     strong { (home.outstanding.len()) }
                 }
             }
-            table {
+            div.table-wrap { table {
                 thead { tr {
                     th { "Invoice" } th.hide-sm { "Issued" } th { "Due" } th { "Status" } th.num { "Amount due" }
                 } }
@@ -65,28 +65,28 @@ pub(crate) async fn home(
                         }
                     }
                 }
-            }
+            } }
         }
         h2 { "Documents" }
         @if home.documents.is_empty() {
             p.empty { "No other documents yet." }
         } @else {
-            table {
+            div.table-wrap { table {
                 thead { tr {
-                    th { "Document" } th { "Type" } th.hide-sm { "Date" } th { "Status" } th.num { "Total" }
+                    th { "Document" } th.hide-sm { "Type" } th.hide-sm { "Date" } th { "Status" } th.num { "Total" }
                 } }
                 tbody {
                     @for doc in &home.documents {
                         tr {
                             td { a href=(format!("/portal/documents/{}", doc.id)) { (doc.number) } }
-                            td { (doc.kind.label()) }
+                            td.hide-sm { (doc.kind.label()) }
                             td.hide-sm { (date(doc.issue_date)) }
                             td { (status_badge(doc, today)) }
                             td.num { (total_cell(doc)) }
                         }
                     }
                 }
-            }
+            } }
         }
     };
     page(
@@ -158,7 +158,7 @@ pub(crate) async fn document(
 
 fn lines_table(doc: &Document) -> Markup {
     html! {
-        table {
+        div.table-wrap { table {
             thead { tr {
                 th { "Description" } th.num { "Quantity" } th.num.hide-sm { "Unit price" } th.num { "Amount" }
             } }
@@ -173,10 +173,11 @@ fn lines_table(doc: &Document) -> Markup {
                 }
             }
             tfoot { tr {
-                td colspan="3" { "Total" }
+                td colspan="2" { "Total" }
+                td.hide-sm {}
                 td.num { (doc.total_money()) }
             } }
-        }
+        } }
     }
 }
 
