@@ -197,6 +197,15 @@ async fn invalid_values_name_their_field_and_write_nothing() {
             ),
             "lines",
         ),
+        (
+            with(
+                "lines",
+                json!([{ "description": "x", "quantity": 1, "unit_amount": i64::MIN }]),
+            ),
+            "lines[0].unit_amount",
+        ),
+        (with("issue_date", json!("-200000-01-01")), "issue_date"),
+        (with("due_date", json!("+200000-01-01")), "due_date"),
     ];
     for (body, field) in cases {
         let (status, answer) = app.api("POST", "/api/crm/invoices", Some(body)).await;

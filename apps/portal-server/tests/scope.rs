@@ -16,6 +16,12 @@ async fn other_companies_documents_are_not_found_not_forbidden() {
     let theirs = app.invoice(&globex, "G-1").await;
     app.send_invoice(&theirs, &globex_contact).await;
     let draft = app.invoice(&s.client, "INV-DRAFT").await;
+    // Voided before it was ever sent: never the client's to see.
+    let withdrawn = app.invoice(&s.client, "SECRET-DRAFT-9").await;
+    let (status, _) = app
+        .api("POST", &format!("/api/crm/invoices/{withdrawn}/void"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
 
     let browser = app.browser();
     app.sign_in(&browser, &s.link).await;
@@ -28,11 +34,13 @@ async fn other_companies_documents_are_not_found_not_forbidden() {
         .await
         .unwrap();
     assert!(!home.contains("G-1") && !home.contains("Globex"));
+    assert!(!home.contains("SECRET-DRAFT-9"));
 
     let mut not_found_pages = Vec::new();
     for id in [
         theirs.as_str(),
         draft.as_str(),
+        withdrawn.as_str(),
         "00000000-0000-4000-8000-000000000000",
         "not-an-id",
         "..%2F..%2Fetc%2Fpasswd",

@@ -101,8 +101,8 @@ pub struct Revocation {
 pub struct DocumentFilter {
     pub client: Option<ClientId>,
     pub kind: Option<DocumentKind>,
-    /// Leave drafts out (what a portal session may see).
-    pub exclude_drafts: bool,
+    /// Only documents that were sent (what a portal session may see).
+    pub sent_only: bool,
 }
 
 #[async_trait]

@@ -34,6 +34,15 @@ impl DocumentKind {
         Self::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
+    /// What the document's second date is called: when an invoice is
+    /// due, until when an estimate is valid. Contracts have none.
+    pub fn due_field(self) -> &'static str {
+        match self {
+            Self::Invoice | Self::Contract => "due_date",
+            Self::Estimate => "valid_until",
+        }
+    }
+
     /// "Invoice", "Estimate", "Contract".
     pub fn label(self) -> &'static str {
         match self {
@@ -161,7 +170,7 @@ impl LineItem {
         quantity: Quantity,
         unit_amount: i64,
     ) -> Result<Self, ValidationError> {
-        if unit_amount.abs() > MAX_MINOR_AMOUNT {
+        if unit_amount.unsigned_abs() > MAX_MINOR_AMOUNT.unsigned_abs() {
             return Err(ValidationError::new("unit_amount", "is too large"));
         }
         let product = i128::from(quantity.thousandths()) * i128::from(unit_amount);
@@ -169,7 +178,7 @@ impl LineItem {
         let rounded = (product.abs() + scale / 2) / scale * product.signum();
         let amount = i64::try_from(rounded)
             .ok()
-            .filter(|a| a.abs() <= MAX_MINOR_AMOUNT)
+            .filter(|a| a.unsigned_abs() <= MAX_MINOR_AMOUNT.unsigned_abs())
             .ok_or_else(|| ValidationError::new("quantity", "makes the line amount too large"))?;
         Ok(Self {
             description,
@@ -254,6 +263,20 @@ fn past_tense(action: DocumentAction) -> &'static str {
     }
 }
 
+/// Dates a business document can carry: no earlier than 1900, no later
+/// than 2999. Beyond that a date is a typo, and not every store keeps it.
+fn check_year(field: &str, date: NaiveDate) -> Result<(), ValidationError> {
+    use chrono::Datelike as _;
+    if (1900..=2999).contains(&date.year()) {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            field,
+            "must be a date between the years 1900 and 2999",
+        ))
+    }
+}
+
 impl Document {
     /// A new draft from validated input.
     ///
@@ -265,24 +288,29 @@ impl Document {
         input: DocumentInput,
         now: DateTime<Utc>,
     ) -> Result<Self, ValidationError> {
+        let due_field = input.kind.due_field();
+        check_year("issue_date", input.issue_date)?;
         match (input.kind, input.due_date) {
             (DocumentKind::Invoice, None) => {
                 return Err(ValidationError::new(
-                    "due_date",
+                    due_field,
                     "is required for an invoice",
                 ));
             }
             (DocumentKind::Contract, Some(_)) => {
                 return Err(ValidationError::new(
-                    "due_date",
+                    due_field,
                     "does not apply to a contract",
                 ));
             }
-            (_, Some(due)) if due < input.issue_date => {
-                return Err(ValidationError::new(
-                    "due_date",
-                    "must not be before issue_date",
-                ));
+            (_, Some(due)) => {
+                check_year(due_field, due)?;
+                if due < input.issue_date {
+                    return Err(ValidationError::new(
+                        due_field,
+                        "must not be before issue_date",
+                    ));
+                }
             }
             _ => {}
         }
@@ -343,9 +371,10 @@ impl Document {
         }
     }
 
-    /// Drafts are the business's own; everything else the client may see.
+    /// A document the client was sent; until then (a draft, or a draft
+    /// voided before it went out) it is the business's own.
     pub fn visible_in_portal(&self) -> bool {
-        self.status != DocumentStatus::Draft
+        self.sent_at.is_some()
     }
 
     /// A sent, unpaid invoice.
@@ -540,6 +569,70 @@ mod tests {
         let sent_estimate = estimate.apply(DocumentAction::Send, now).unwrap();
         assert!(sent_estimate.apply(DocumentAction::MarkPaid, now).is_err());
         assert!(!sent_estimate.is_outstanding());
+    }
+
+    #[test]
+    fn a_draft_voided_before_sending_stays_private() {
+        let now = ts("2026-11-02T10:00:00Z");
+        let voided = draft(DocumentKind::Invoice, vec![line("1", 100)])
+            .unwrap()
+            .apply(DocumentAction::Void, now)
+            .unwrap();
+        assert!(!voided.visible_in_portal());
+        let sent_then_voided = draft(DocumentKind::Invoice, vec![line("1", 100)])
+            .unwrap()
+            .apply(DocumentAction::Send, now)
+            .unwrap()
+            .apply(DocumentAction::Void, now)
+            .unwrap();
+        assert!(sent_then_voided.visible_in_portal());
+    }
+
+    #[test]
+    fn extreme_amounts_are_refused_not_overflowed() {
+        for unit in [i64::MIN, i64::MAX, -MAX_MINOR_AMOUNT - 1] {
+            let line = LineItem::new(
+                Description::parse("d", "x").unwrap(),
+                Quantity::parse("q", "1").unwrap(),
+                unit,
+            );
+            assert_eq!(line.unwrap_err().field, "unit_amount", "{unit}");
+        }
+    }
+
+    #[test]
+    fn dates_stay_within_a_sane_range_and_use_the_kinds_field_name() {
+        let random = SeededRandom::new(3);
+        let make = |kind, issue: (i32, u32, u32), due: Option<(i32, u32, u32)>| {
+            let mut input = input(kind, vec![line("1", 1)]);
+            input.issue_date = NaiveDate::from_ymd_opt(issue.0, issue.1, issue.2).unwrap();
+            input.due_date = due.map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap());
+            Document::draft(
+                DocumentId::generate(&random),
+                AccountId::generate(&random),
+                input,
+                ts("2026-11-01T00:00:00Z"),
+            )
+        };
+        assert_eq!(
+            make(DocumentKind::Invoice, (1899, 12, 31), Some((2026, 1, 1)))
+                .unwrap_err()
+                .field,
+            "issue_date"
+        );
+        assert_eq!(
+            make(DocumentKind::Invoice, (2026, 1, 1), Some((3000, 1, 1)))
+                .unwrap_err()
+                .field,
+            "due_date"
+        );
+        assert_eq!(
+            make(DocumentKind::Estimate, (2026, 1, 2), Some((2026, 1, 1)))
+                .unwrap_err()
+                .field,
+            "valid_until"
+        );
+        assert!(make(DocumentKind::Estimate, (2026, 1, 1), None).is_ok());
     }
 
     #[test]

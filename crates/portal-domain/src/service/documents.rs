@@ -114,7 +114,7 @@ impl Portal {
         let filter = DocumentFilter {
             client,
             kind: Some(kind),
-            exclude_drafts: false,
+            sent_only: false,
         };
         Ok(self.store.documents(account.id, filter).await?)
     }

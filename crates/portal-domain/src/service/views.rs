@@ -39,7 +39,7 @@ impl Portal {
         let filter = DocumentFilter {
             client: Some(ctx.client.id),
             kind: None,
-            exclude_drafts: true,
+            sent_only: true,
         };
         let all = self.store.documents(ctx.account.id, filter).await?;
         let (mut outstanding, documents): (Vec<_>, Vec<_>) =

@@ -259,7 +259,7 @@ impl DocumentStore for InMemoryStore {
                 d.account_id == account
                     && filter.client.is_none_or(|c| d.client_id == c)
                     && filter.kind.is_none_or(|k| d.kind == k)
-                    && !(filter.exclude_drafts && d.status == DocumentStatus::Draft)
+                    && !(filter.sent_only && d.sent_at.is_none())
             })
             .cloned()
             .collect();

@@ -73,11 +73,7 @@ fn input(kind: DocumentKind, body: CreateDocument) -> Result<DocumentInput, Vali
             return Err(ValidationError::new(field, "does not apply to a contract"));
         }
     };
-    let date_field = if kind == DocumentKind::Estimate {
-        "valid_until"
-    } else {
-        "due_date"
-    };
+    let date_field = kind.due_field();
     let lines = body
         .lines
         .iter()
@@ -116,24 +112,8 @@ async fn create(
         .portal
         .create_document(&account, input)
         .await
-        .map_err(|e| rename_due(kind, e))?;
+        .map_err(ApiError::from)?;
     Ok((StatusCode::CREATED, Json(DocumentOut::from(&document))))
-}
-
-/// The domain calls an estimate's expiry `due_date`; the API calls it
-/// `valid_until`.
-fn rename_due(kind: DocumentKind, err: portal_domain::service::DocumentError) -> ApiError {
-    use portal_domain::service::DocumentError;
-    match err {
-        DocumentError::Invalid(mut e)
-            if kind == DocumentKind::Estimate && e.field == "due_date" =>
-        {
-            e.field = "valid_until".into();
-            e.message = e.message.replace("due_date", "valid_until");
-            e.into()
-        }
-        other => other.into(),
-    }
 }
 
 async fn list(

@@ -106,8 +106,8 @@ impl DocumentStore for Database {
             if let Some(kind) = filter.kind {
                 query = query.filter(documents::kind.eq(kind.as_str()));
             }
-            if filter.exclude_drafts {
-                query = query.filter(documents::status.ne(DocumentStatus::Draft.as_str()));
+            if filter.sent_only {
+                query = query.filter(documents::sent_at.is_not_null());
             }
             query
                 .order((

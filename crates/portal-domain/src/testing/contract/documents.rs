@@ -83,7 +83,12 @@ pub async fn documents_are_filtered_and_ordered(store: &dyn Store) {
         .document(&globex, DocumentKind::Invoice, "G-1", date("2026-11-01"))
         .apply(DocumentAction::Send, f.now)
         .unwrap();
-    for doc in [&old, &new, &estimate, &theirs] {
+    // Voided before it was ever sent: still the business's own.
+    let withdrawn = f
+        .document(&acme, DocumentKind::Invoice, "A-0", date("2026-08-01"))
+        .apply(DocumentAction::Void, f.now)
+        .unwrap();
+    for doc in [&old, &new, &estimate, &theirs, &withdrawn] {
         store.insert_document(doc).await.unwrap();
     }
     let ids =
@@ -93,14 +98,17 @@ pub async fn documents_are_filtered_and_ordered(store: &dyn Store) {
         .documents(account.id, DocumentFilter::default())
         .await
         .unwrap();
-    assert_eq!(ids(all), vec![theirs.id, new.id, estimate.id, old.id]);
+    assert_eq!(
+        ids(all),
+        vec![theirs.id, new.id, estimate.id, old.id, withdrawn.id]
+    );
     let acme_only = DocumentFilter {
         client: Some(acme.id),
         ..DocumentFilter::default()
     };
     assert_eq!(
         ids(store.documents(account.id, acme_only).await.unwrap()),
-        vec![new.id, estimate.id, old.id]
+        vec![new.id, estimate.id, old.id, withdrawn.id]
     );
     let acme_invoices = DocumentFilter {
         kind: Some(DocumentKind::Invoice),
@@ -108,10 +116,10 @@ pub async fn documents_are_filtered_and_ordered(store: &dyn Store) {
     };
     assert_eq!(
         ids(store.documents(account.id, acme_invoices).await.unwrap()),
-        vec![new.id, old.id]
+        vec![new.id, old.id, withdrawn.id]
     );
     let visible = DocumentFilter {
-        exclude_drafts: true,
+        sent_only: true,
         ..acme_only
     };
     assert_eq!(
