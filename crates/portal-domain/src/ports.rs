@@ -44,6 +44,8 @@ pub enum Conflict {
     DocumentNumber,
     #[error("this client already has a contact with this email")]
     ContactEmail,
+    #[error("the client's portal is closed")]
+    PortalClosed,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -55,8 +57,10 @@ pub trait AccountStore: Send + Sync {
     async fn account(&self, id: AccountId) -> StoreResult<Option<Account>>;
     /// The account owning the (unrevoked) key with this hash.
     async fn account_by_api_key(&self, key_hash: &TokenHash) -> StoreResult<Option<Account>>;
-    /// Writes the name and settings of an existing account.
-    async fn update_account(&self, account: &Account) -> StoreResult<()>;
+    /// Writes `next`'s name and settings, but only if the stored account
+    /// still has `current`'s. Returns whether it was written, so two
+    /// concurrent changes cannot silently undo each other.
+    async fn update_account(&self, current: &Account, next: &Account) -> StoreResult<bool>;
     async fn account_count(&self) -> StoreResult<u64>;
     /// The oldest demo account, if demo data was ever seeded.
     async fn demo_account(&self) -> StoreResult<Option<Account>>;
@@ -69,10 +73,20 @@ pub trait CrmStore: Send + Sync {
     async fn client(&self, account: AccountId, id: ClientId) -> StoreResult<Option<Client>>;
     /// Clients of an account, oldest first.
     async fn clients(&self, account: AccountId) -> StoreResult<Vec<Client>>;
-    /// Writes a client's name and flags. With `revoke`, in the same unit:
-    /// ends every live session of the client and revokes its unused links.
-    /// Returns how many sessions were ended.
-    async fn update_client(&self, client: &Client, revoke: Option<Revocation>) -> StoreResult<u64>;
+    /// Writes `next`'s name and flags, but only if the stored client still
+    /// has `current`'s (`None` otherwise: nothing was written). With
+    /// `revoke`, in the same unit: ends every live session of the client and
+    /// revokes its unused links, and returns how many sessions were ended.
+    ///
+    /// Serialises with [`AccessStore::redeem_link`] and
+    /// [`AccessStore::insert_link`] on the client, so no session or link
+    /// can slip past a closing portal.
+    async fn update_client(
+        &self,
+        current: &Client,
+        next: &Client,
+        revoke: Option<Revocation>,
+    ) -> StoreResult<Option<u64>>;
 
     /// # Errors
     /// [`Conflict::ContactEmail`] when the client has a contact with that
@@ -161,6 +175,9 @@ pub struct Redemption<'a> {
 #[async_trait]
 pub trait AccessStore: Send + Sync {
     /// Stores a link, and with it the pending session it will activate.
+    ///
+    /// # Errors
+    /// [`Conflict::PortalClosed`] when the client's portal is closed.
     async fn insert_link(
         &self,
         link: &MagicLink,
@@ -173,7 +190,8 @@ pub trait AccessStore: Send + Sync {
     /// the audit event and ends the replaced session, all at once.
     ///
     /// Decides races: the link is consumed only if it is still unused,
-    /// unrevoked and unexpired at `at`; otherwise nothing is written and
+    /// unrevoked and unexpired at `at`, and its client's portal is open
+    /// (enabled and the client active); otherwise nothing is written and
     /// the answer is `false`. Of any number of concurrent redemptions of
     /// one link, across processes sharing the store, exactly one gets
     /// `true`.
@@ -198,8 +216,9 @@ pub trait AccessStore: Send + Sync {
         filter: SessionFilter,
     ) -> StoreResult<Vec<PortalSession>>;
     async fn touch_session(&self, id: SessionId, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Ends a session that is not already revoked, recording `audit` with
-    /// it. Returns whether this call ended it.
+    /// Ends a session that is not already revoked, and revokes the unused
+    /// link that would have activated it, recording `audit` with it.
+    /// Returns whether this call ended it.
     async fn revoke_session(
         &self,
         id: SessionId,

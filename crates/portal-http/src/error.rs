@@ -146,6 +146,9 @@ impl From<SettingsError> for ApiError {
     fn from(err: SettingsError) -> Self {
         match err {
             SettingsError::Invalid(e) => e.into(),
+            SettingsError::ChangedConcurrently => {
+                Self::conflict("concurrent_change", capitalise(&err.to_string()) + ".")
+            }
             SettingsError::Store(e) => e.into(),
         }
     }
@@ -157,7 +160,10 @@ impl From<CrmError> for ApiError {
             CrmError::ClientNotFound => Self::not_found("client"),
             CrmError::ContactNotFound => Self::not_found("contact"),
             CrmError::DuplicateContactEmail => {
-                Self::conflict("duplicate_email", err.to_string() + ".")
+                Self::conflict("duplicate_email", capitalise(&err.to_string()) + ".")
+            }
+            CrmError::ChangedConcurrently => {
+                Self::conflict("concurrent_change", capitalise(&err.to_string()) + ".")
             }
             CrmError::Store(e) => e.into(),
         }
@@ -180,7 +186,9 @@ impl From<DocumentError> for ApiError {
             DocumentError::DuplicateNumber => Self::conflict("duplicate_number", message),
             DocumentError::Invalid(e) => e.into(),
             DocumentError::Transition(_) => Self::conflict("invalid_status", message),
-            DocumentError::ChangedConcurrently => Self::conflict("concurrent_change", message),
+            DocumentError::ChangedConcurrently | DocumentError::PortalClosedMeanwhile => {
+                Self::conflict("concurrent_change", message)
+            }
             DocumentError::Mail(e) => mail_failed(&e),
             DocumentError::Store(e) => e.into(),
         }

@@ -8,6 +8,7 @@ use crate::model::{
 use crate::ports::StoreError;
 
 use super::Portal;
+use super::crm::UPDATE_ATTEMPTS;
 
 /// A new account and its API key, which is never shown again.
 #[derive(Debug)]
@@ -28,6 +29,8 @@ pub enum OperatorAuthError {
 pub enum SettingsError {
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    #[error("the account kept changing while this request was handled; try again")]
+    ChangedConcurrently,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -85,15 +88,25 @@ impl Portal {
         name: Option<Name>,
         patch: SettingsPatch,
     ) -> Result<Account, SettingsError> {
-        let settings = account.settings.apply(patch)?;
-        let updated = Account {
-            name: name.unwrap_or_else(|| account.name.clone()),
-            settings,
-            updated_at: self.clock.now(),
-            ..account.clone()
-        };
-        self.store.update_account(&updated).await?;
-        Ok(updated)
+        // Compare-and-set on what was read, as for clients.
+        let mut current = account.clone();
+        for _ in 0..UPDATE_ATTEMPTS {
+            let updated = Account {
+                name: name.clone().unwrap_or_else(|| current.name.clone()),
+                settings: current.settings.apply(patch.clone())?,
+                updated_at: self.clock.now(),
+                ..current.clone()
+            };
+            if self.store.update_account(&current, &updated).await? {
+                return Ok(updated);
+            }
+            current = self
+                .store
+                .account(account.id)
+                .await?
+                .ok_or(SettingsError::ChangedConcurrently)?;
+        }
+        Err(SettingsError::ChangedConcurrently)
     }
 
     /// The demo account, if one was seeded.

@@ -16,6 +16,8 @@ pub enum CrmError {
     ContactNotFound,
     #[error("this client already has a contact with this email")]
     DuplicateContactEmail,
+    #[error("the client kept changing while this request was handled; try again")]
+    ChangedConcurrently,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -27,6 +29,9 @@ pub struct ClientUpdate {
     /// Live sessions ended because the portal was turned off.
     pub sessions_revoked: u64,
 }
+
+/// How often an update is tried against concurrent changes before giving up.
+pub(super) const UPDATE_ATTEMPTS: usize = 3;
 
 /// The most audit events one read returns.
 pub const MAX_AUDIT_PAGE: u32 = 500;
@@ -81,24 +86,32 @@ impl Portal {
         id: ClientId,
         patch: ClientPatch,
     ) -> Result<ClientUpdate, CrmError> {
-        let current = self.client(account, id).await?;
-        let now = self.clock.now();
-        let client = Client {
-            name: patch.name.unwrap_or_else(|| current.name.clone()),
-            portal_enabled: patch.portal_enabled.unwrap_or(current.portal_enabled),
-            active: patch.active.unwrap_or(current.active),
-            updated_at: now,
-            ..current.clone()
-        };
-        let revoke = (current.portal_open() && !client.portal_open()).then_some(Revocation {
-            at: now,
-            reason: RevokeReason::PortalDisabled,
-        });
-        let sessions_revoked = self.store.update_client(&client, revoke).await?;
-        Ok(ClientUpdate {
-            client,
-            sessions_revoked,
-        })
+        // Compare-and-set on what was read: a concurrent change makes the
+        // write miss, and the patch is applied again to the new state.
+        for _ in 0..UPDATE_ATTEMPTS {
+            let current = self.client(account, id).await?;
+            let now = self.clock.now();
+            let client = Client {
+                name: patch.name.clone().unwrap_or_else(|| current.name.clone()),
+                portal_enabled: patch.portal_enabled.unwrap_or(current.portal_enabled),
+                active: patch.active.unwrap_or(current.active),
+                updated_at: now,
+                ..current.clone()
+            };
+            let revoke = (current.portal_open() && !client.portal_open()).then_some(Revocation {
+                at: now,
+                reason: RevokeReason::PortalDisabled,
+            });
+            if let Some(sessions_revoked) =
+                self.store.update_client(&current, &client, revoke).await?
+            {
+                return Ok(ClientUpdate {
+                    client,
+                    sessions_revoked,
+                });
+            }
+        }
+        Err(CrmError::ChangedConcurrently)
     }
 
     /// Adds a billing contact to a client.

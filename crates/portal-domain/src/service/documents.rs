@@ -31,10 +31,21 @@ pub enum DocumentError {
     Transition(#[from] InvalidTransition),
     #[error("the document changed while this request was handled; read it again")]
     ChangedConcurrently,
+    #[error("the client's portal was turned off while the document was being sent; send it again")]
+    PortalClosedMeanwhile,
     #[error(transparent)]
     Mail(#[from] MailError),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for DocumentError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(Conflict::PortalClosed) => Self::PortalClosedMeanwhile,
+            other => Self::Store(other),
+        }
+    }
 }
 
 /// A document after it was emailed.

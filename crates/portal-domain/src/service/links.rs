@@ -9,7 +9,7 @@ use crate::model::{
     LinkState, MagicLink, Name, PortalSession, SessionId, Token, ValidationError, link_path,
 };
 use crate::notify::{self, EmailLink};
-use crate::ports::{Email, MailError, Redemption, StoreError};
+use crate::ports::{Conflict, Email, MailError, Redemption, StoreError};
 
 use super::Portal;
 
@@ -55,7 +55,17 @@ pub enum LinkError {
     #[error(transparent)]
     Mail(#[from] MailError),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for LinkError {
+    /// A portal closed between the check and the write is a closed portal.
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(Conflict::PortalClosed) => Self::PortalDisabled,
+            other => Self::Store(other),
+        }
+    }
 }
 
 /// Why a link does not open the portal. Shown to clients as one neutral

@@ -50,6 +50,12 @@ fn missing(what: &str) -> StoreError {
 }
 
 impl State {
+    fn portal_open(&self, client: ClientId) -> bool {
+        self.clients
+            .iter()
+            .any(|c| c.id == client && c.portal_open())
+    }
+
     fn revoke(&mut self, id: SessionId, revocation: Revocation) -> bool {
         match self.sessions.iter_mut().find(|(s, _)| s.id == id) {
             Some((session, _)) if session.revoked_at.is_none() => {
@@ -87,15 +93,18 @@ impl AccountStore for InMemoryStore {
         }))
     }
 
-    async fn update_account(&self, account: &Account) -> StoreResult<()> {
+    async fn update_account(&self, current: &Account, next: &Account) -> StoreResult<bool> {
         let mut state = self.state();
         let stored = state
             .accounts
             .iter_mut()
-            .find(|a| a.id == account.id)
+            .find(|a| a.id == current.id)
             .ok_or_else(|| missing("account"))?;
-        *stored = account.clone();
-        Ok(())
+        if stored.name != current.name || stored.settings != current.settings {
+            return Ok(false);
+        }
+        *stored = next.clone();
+        Ok(true)
     }
 
     async fn account_count(&self) -> StoreResult<u64> {
@@ -141,16 +150,26 @@ impl CrmStore for InMemoryStore {
         Ok(clients)
     }
 
-    async fn update_client(&self, client: &Client, revoke: Option<Revocation>) -> StoreResult<u64> {
+    async fn update_client(
+        &self,
+        current: &Client,
+        client: &Client,
+        revoke: Option<Revocation>,
+    ) -> StoreResult<Option<u64>> {
         let mut state = self.state();
         let stored = state
             .clients
             .iter_mut()
             .find(|c| c.id == client.id && c.account_id == client.account_id)
             .ok_or_else(|| missing("client"))?;
+        if (&stored.name, stored.portal_enabled, stored.active)
+            != (&current.name, current.portal_enabled, current.active)
+        {
+            return Ok(None);
+        }
         *stored = client.clone();
         let Some(revocation) = revoke else {
-            return Ok(0);
+            return Ok(Some(0));
         };
         let live: Vec<SessionId> = state
             .sessions
@@ -168,7 +187,7 @@ impl CrmStore for InMemoryStore {
                 link.revoked_at = Some(revocation.at);
             }
         }
-        Ok(live.len() as u64)
+        Ok(Some(live.len() as u64))
     }
 
     async fn insert_contact(&self, contact: &Contact) -> StoreResult<()> {
@@ -298,6 +317,9 @@ impl AccessStore for InMemoryStore {
         pending: Option<&PortalSession>,
     ) -> StoreResult<()> {
         let mut state = self.state();
+        if !state.portal_open(link.client_id) {
+            return Err(StoreError::Conflict(Conflict::PortalClosed));
+        }
         if let Some(session) = pending {
             state.sessions.push((session.clone(), None));
         }
@@ -332,6 +354,9 @@ impl AccessStore for InMemoryStore {
             return Ok(false);
         };
         if link.used_at.is_some() || link.revoked_at.is_some() || r.at >= link.expires_at {
+            return Ok(false);
+        }
+        if !state.portal_open(r.session.client_id) {
             return Ok(false);
         }
         if r.activates_pending {
@@ -439,6 +464,14 @@ impl AccessStore for InMemoryStore {
         let mut state = self.state();
         let revoked = state.revoke(id, revocation);
         if revoked {
+            for link in state.links.iter_mut() {
+                if link.session_id == Some(id)
+                    && link.used_at.is_none()
+                    && link.revoked_at.is_none()
+                {
+                    link.revoked_at = Some(revocation.at);
+                }
+            }
             state.events.push(audit.clone());
         }
         Ok(revoked)

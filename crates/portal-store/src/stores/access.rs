@@ -12,6 +12,7 @@ use portal_domain::{
     RevokeReason, SessionId, TokenHash,
 };
 
+use super::{Refusal, lock_open_client, settle};
 use crate::Database;
 use crate::database::{backend, with_conn};
 use crate::rows::{
@@ -22,29 +23,6 @@ use crate::schema::{
 };
 use crate::sql_types::{Id, Time};
 
-/// Why a redemption transaction rolled back.
-#[derive(Debug)]
-enum Refusal {
-    /// Another redemption (or expiry, or revocation) got there first.
-    Lost,
-    Db(diesel::result::Error),
-}
-
-/// A conditional transaction's answer: whether it was written.
-fn settle(outcome: Result<(), Refusal>) -> StoreResult<bool> {
-    match outcome {
-        Ok(()) => Ok(true),
-        Err(Refusal::Lost) => Ok(false),
-        Err(Refusal::Db(e)) => Err(backend(e)),
-    }
-}
-
-impl From<diesel::result::Error> for Refusal {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Db(e)
-    }
-}
-
 #[async_trait]
 impl AccessStore for Database {
     async fn insert_link(
@@ -54,9 +32,11 @@ impl AccessStore for Database {
     ) -> StoreResult<()> {
         let link_row = LinkRow::from(link);
         let session_row = pending.map(|s| SessionRow::new(s, None));
+        let client = Id(link.client_id.as_uuid());
         let mut conn = self.conn().await?;
-        with_conn!(conn, |c| {
-            c.transaction::<_, diesel::result::Error, _>(async |c| {
+        let outcome = with_conn!(conn, |c| {
+            c.transaction::<_, Refusal, _>(async |c| {
+                lock_open_client!(c, client);
                 diesel::insert_into(magic_links::table)
                     .values(&link_row)
                     .execute(c)
@@ -70,8 +50,8 @@ impl AccessStore for Database {
                 Ok(())
             })
             .await
-        })
-        .map_err(backend)
+        });
+        settle(outcome).map(|_| ())
     }
 
     async fn link_by_token(&self, token_hash: &TokenHash) -> StoreResult<Option<MagicLink>> {
@@ -110,9 +90,14 @@ impl AccessStore for Database {
         let replaces = r.replaces.map(|id| Id(id.as_uuid()));
         let audit = AuditRow::from(r.audit);
         let activates_pending = r.activates_pending;
+        let client = Id(r.session.client_id.as_uuid());
         let mut conn = self.conn().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, Refusal, _>(async |c| {
+                // A portal being closed right now either finished first
+                // (then this refuses) or waits for this to commit (then it
+                // revokes the session this creates).
+                lock_open_client!(c, client);
                 // The race is decided here: only one transaction can move
                 // used_at from NULL; on PostgreSQL the others wait for the
                 // row lock, re-check the condition and update nothing.
@@ -169,7 +154,11 @@ impl AccessStore for Database {
             })
             .await
         });
-        settle(outcome)
+        match outcome {
+            // A closed portal refuses the redemption like a used link.
+            Err(Refusal::PortalClosed) => Ok(false),
+            other => settle(other),
+        }
     }
 
     async fn session_by_secret(
@@ -267,6 +256,7 @@ impl AccessStore for Database {
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
         let audit = AuditRow::from(audit);
+        let session = Id(id.as_uuid());
         let mut conn = self.conn().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, Refusal, _>(async |c| {
@@ -284,6 +274,16 @@ impl AccessStore for Database {
                 if ended != 1 {
                     return Err(Refusal::Lost);
                 }
+                // A pending session's link must not outlive it.
+                diesel::update(
+                    magic_links::table
+                        .filter(magic_links::session_id.eq(session))
+                        .filter(magic_links::used_at.is_null())
+                        .filter(magic_links::revoked_at.is_null()),
+                )
+                .set(magic_links::revoked_at.eq(Time(revocation.at)))
+                .execute(c)
+                .await?;
                 diesel::insert_into(audit_events::table)
                     .values(&audit)
                     .execute(c)

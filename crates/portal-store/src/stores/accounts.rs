@@ -66,17 +66,37 @@ impl AccountStore for Database {
         row.map(Account::try_from).transpose()
     }
 
-    async fn update_account(&self, account: &Account) -> StoreResult<()> {
-        let row = AccountRow::from(account);
+    async fn update_account(&self, current: &Account, next: &Account) -> StoreResult<bool> {
+        let row = AccountRow::from(next);
+        let seen = &current.settings;
+        let name = current.name.to_string();
+        let url = seen.public_url.as_ref().map(ToString::to_string);
         let mut conn = self.conn().await?;
-        with_conn!(conn, |c| diesel::update(
-            accounts::table.find(Id(account.id.as_uuid()))
-        )
-        .set(&row)
-        .execute(c)
-        .await)
+        let written = with_conn!(conn, |c| {
+            // Only if the account is still what the caller read.
+            let target = accounts::table
+                .filter(accounts::id.eq(Id(current.id.as_uuid())))
+                .filter(accounts::name.eq(&name))
+                .filter(accounts::session_lifetime_seconds.eq(seen.session_lifetime.num_seconds()))
+                .filter(accounts::idle_timeout_seconds.eq(seen.idle_timeout.num_seconds()))
+                .filter(accounts::link_lifetime_seconds.eq(seen.link_lifetime.num_seconds()));
+            match &url {
+                Some(url) => {
+                    diesel::update(target.filter(accounts::public_url.eq(url)))
+                        .set(&row)
+                        .execute(c)
+                        .await
+                }
+                None => {
+                    diesel::update(target.filter(accounts::public_url.is_null()))
+                        .set(&row)
+                        .execute(c)
+                        .await
+                }
+            }
+        })
         .map_err(backend)?;
-        Ok(())
+        Ok(written == 1)
     }
 
     async fn account_count(&self) -> StoreResult<u64> {

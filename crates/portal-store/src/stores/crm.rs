@@ -6,7 +6,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use portal_domain::ports::{Conflict, CrmStore, Revocation, StoreError, StoreResult};
 use portal_domain::{AccountId, Client, ClientId, Contact, ContactId, EmailAddress};
 
-use super::is_unique_violation;
+use super::{Refusal, is_unique_violation};
 use crate::Database;
 use crate::database::{backend, with_conn};
 use crate::rows::{ClientRow, ContactRow, convert};
@@ -51,8 +51,18 @@ impl CrmStore for Database {
         convert(rows)
     }
 
-    async fn update_client(&self, client: &Client, revoke: Option<Revocation>) -> StoreResult<u64> {
+    async fn update_client(
+        &self,
+        current: &Client,
+        client: &Client,
+        revoke: Option<Revocation>,
+    ) -> StoreResult<Option<u64>> {
         let id = Id(client.id.as_uuid());
+        let (name, enabled, active) = (
+            current.name.to_string(),
+            current.portal_enabled,
+            current.active,
+        );
         let changes = (
             clients::name.eq(client.name.to_string()),
             clients::portal_enabled.eq(client.portal_enabled),
@@ -60,12 +70,23 @@ impl CrmStore for Database {
             clients::updated_at.eq(Time(client.updated_at)),
         );
         let mut conn = self.conn().await?;
-        let revoked = with_conn!(conn, |c| {
-            c.transaction::<_, diesel::result::Error, _>(async |c| {
-                diesel::update(clients::table.filter(clients::id.eq(id)))
-                    .set(changes)
-                    .execute(c)
-                    .await?;
+        let outcome = with_conn!(conn, |c| {
+            c.transaction::<_, Refusal, _>(async |c| {
+                // Only if the row is still what the caller read; this also
+                // takes the client's row lock first, like redemptions do.
+                let written = diesel::update(
+                    clients::table
+                        .filter(clients::id.eq(id))
+                        .filter(clients::name.eq(&name))
+                        .filter(clients::portal_enabled.eq(enabled))
+                        .filter(clients::active.eq(active)),
+                )
+                .set(changes)
+                .execute(c)
+                .await?;
+                if written != 1 {
+                    return Err(Refusal::Lost);
+                }
                 let Some(revocation) = revoke else {
                     return Ok(0);
                 };
@@ -94,9 +115,13 @@ impl CrmStore for Database {
                 Ok(ended)
             })
             .await
-        })
-        .map_err(backend)?;
-        Ok(revoked as u64)
+        });
+        match outcome {
+            Ok(ended) => Ok(Some(ended as u64)),
+            Err(Refusal::Lost) => Ok(None),
+            Err(Refusal::PortalClosed) => Err(StoreError::Conflict(Conflict::PortalClosed)),
+            Err(Refusal::Db(e)) => Err(backend(e)),
+        }
     }
 
     async fn insert_contact(&self, contact: &Contact) -> StoreResult<()> {

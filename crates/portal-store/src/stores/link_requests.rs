@@ -8,10 +8,13 @@ use portal_domain::ports::{LinkRequestStore, StoreResult};
 use portal_domain::{LinkRequest, LinkRequestCounts};
 
 use crate::Database;
-use crate::database::{backend, with_conn};
+use crate::database::{Conn, backend, with_conn};
 use crate::rows::LinkRequestRow;
 use crate::schema::link_requests;
 use crate::sql_types::Time;
+
+/// The advisory lock that serialises link requests on PostgreSQL.
+const LINK_REQUEST_LOCK: i64 = 0x6c69_6e6b_7271; // "linkrq"
 
 #[async_trait]
 impl LinkRequestStore for Database {
@@ -25,8 +28,17 @@ impl LinkRequestStore for Database {
         let ip = request.ip.map(|ip| ip.to_string());
         let email = request.email.to_string();
         let mut conn = self.conn().await?;
+        // SQLite runs one writer at a time; on PostgreSQL concurrent
+        // requests would each count before seeing the others' rows, so they
+        // queue on a transaction lock first. They are rare and cheap.
+        let serialise = matches!(conn, Conn::Postgres(_));
         let (from_ip, for_email): (i64, i64) = with_conn!(conn, |c| {
             c.transaction::<_, diesel::result::Error, _>(async |c| {
+                if serialise {
+                    diesel::sql_query(format!("SELECT pg_advisory_xact_lock({LINK_REQUEST_LOCK})"))
+                        .execute(c)
+                        .await?;
+                }
                 diesel::delete(
                     link_requests::table
                         .filter(link_requests::requested_at.lt(Time(forget_before))),

@@ -516,3 +516,37 @@ pub async fn link_requests_are_counted_and_forgotten(store: &dyn Store) {
         }
     );
 }
+
+pub async fn revoking_a_pending_session_revokes_its_link(store: &dyn Store) {
+    let f = Fixture::new(store);
+    let account = f.account("Account").await;
+    let client = f.client(&account, "Acme").await;
+    let contact = f.contact(&client, "ap@acme.example").await;
+    let (mut link, token) = f.link(&contact, None, f.now + Duration::days(1));
+    link.purpose = LinkPurpose::ApiSession;
+    let pending = PortalSession {
+        activated_at: None,
+        last_seen_at: None,
+        expires_at: link.expires_at,
+        ..f.session_for(&link, f.now)
+    };
+    link.session_id = Some(pending.id);
+    store.insert_link(&link, Some(&pending)).await.unwrap();
+    let at = f.now + Duration::minutes(3);
+    let event = crate::model::AuditEvent {
+        session_id: Some(pending.id),
+        ..f.event(&contact, AuditAction::SessionRevoked, at)
+    };
+    let revocation = Revocation {
+        at,
+        reason: RevokeReason::Operator,
+    };
+    assert!(
+        store
+            .revoke_session(pending.id, revocation, &event)
+            .await
+            .unwrap()
+    );
+    let stored = store.link_by_token(&token.hash()).await.unwrap().unwrap();
+    assert_eq!(stored.revoked_at, Some(at));
+}

@@ -34,7 +34,18 @@ pub async fn accounts_round_trip(store: &dyn Store) {
         updated_at: f.now + Duration::seconds(5),
         ..account.clone()
     };
-    store.update_account(&renamed).await.unwrap();
+    assert!(store.update_account(&account, &renamed).await.unwrap());
+    assert_eq!(
+        store.account(account.id).await.unwrap(),
+        Some(renamed.clone())
+    );
+
+    // A writer that read the account before that change loses.
+    let stale = crate::model::Account {
+        name: crate::model::Name::parse("name", "Stale").unwrap(),
+        ..account.clone()
+    };
+    assert!(!store.update_account(&account, &stale).await.unwrap());
     assert_eq!(store.account(account.id).await.unwrap(), Some(renamed));
 }
 
@@ -104,7 +115,20 @@ pub async fn client_updates_are_written(store: &dyn Store) {
         updated_at: f.now + Duration::minutes(1),
         ..client.clone()
     };
-    assert_eq!(store.update_client(&changed, None).await.unwrap(), 0);
+    assert_eq!(
+        store.update_client(&client, &changed, None).await.unwrap(),
+        Some(0)
+    );
+    // A writer that read the client before that change loses, and its
+    // write does not undo the first one.
+    let stale = crate::model::Client {
+        portal_enabled: false,
+        ..client.clone()
+    };
+    assert_eq!(
+        store.update_client(&client, &stale, None).await.unwrap(),
+        None
+    );
     assert_eq!(
         store.client(account.id, client.id).await.unwrap(),
         Some(changed)
@@ -174,10 +198,10 @@ pub async fn closing_a_portal_revokes_live_sessions_and_unused_links(store: &dyn
     };
     assert_eq!(
         store
-            .update_client(&closed, Some(revocation))
+            .update_client(&acme, &closed, Some(revocation))
             .await
             .unwrap(),
-        2
+        Some(2)
     );
 
     for session in store
@@ -273,4 +297,45 @@ pub async fn contacts_are_found_by_email_across_clients(store: &dyn Store) {
         expected
     );
     assert_eq!(store.contact(other_account.id, a.id).await.unwrap(), None);
+}
+
+pub async fn a_closed_portal_takes_no_new_links_or_sessions(store: &dyn Store) {
+    let f = Fixture::new(store);
+    let account = f.account("Account").await;
+    let client = f.client(&account, "Acme").await;
+    let contact = f.contact(&client, "ap@acme.example").await;
+    let (link, token) = f.link(&contact, None, f.now + Duration::days(1));
+    store.insert_link(&link, None).await.unwrap();
+    // Closed without revoking anything: the store itself must refuse.
+    let closed = crate::model::Client {
+        active: false,
+        ..client.clone()
+    };
+    assert_eq!(
+        store.update_client(&client, &closed, None).await.unwrap(),
+        Some(0)
+    );
+
+    let (late, _) = f.link(&contact, None, f.now + Duration::days(1));
+    match store.insert_link(&late, None).await {
+        Err(StoreError::Conflict(Conflict::PortalClosed)) => {}
+        other => panic!("expected a closed-portal conflict, got {other:?}"),
+    }
+    assert_eq!(store.link_by_token(&late.token_hash).await.unwrap(), None);
+
+    let session = f.session_for(&link, f.now);
+    let audit = f.event(&contact, crate::model::AuditAction::SessionStarted, f.now);
+    let redemption = crate::ports::Redemption {
+        link_id: link.id,
+        at: f.now,
+        session: &session,
+        activates_pending: false,
+        secret_hash: f.token().hash(),
+        replaces: None,
+        audit: &audit,
+    };
+    assert!(!store.redeem_link(redemption).await.unwrap());
+    let stored = store.link_by_token(&token.hash()).await.unwrap().unwrap();
+    assert_eq!(stored.used_at, None, "a refused redemption writes nothing");
+    assert_eq!(store.session(account.id, session.id).await.unwrap(), None);
 }

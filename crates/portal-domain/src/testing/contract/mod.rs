@@ -58,6 +58,7 @@ macro_rules! store_contract_tests {
             clients_are_scoped_to_their_account,
             client_updates_are_written,
             closing_a_portal_revokes_live_sessions_and_unused_links,
+            a_closed_portal_takes_no_new_links_or_sessions,
             contact_emails_are_unique_per_client,
             contacts_are_found_by_email_across_clients,
             documents_round_trip_with_their_lines,
@@ -72,6 +73,7 @@ macro_rules! store_contract_tests {
             sessions_resolve_by_secret_with_their_context,
             sessions_are_listed_newest_first_and_filtered,
             sessions_are_touched_and_revoked_once,
+            revoking_a_pending_session_revokes_its_link,
             audit_trails_are_ordered_and_scoped,
             link_requests_are_counted_and_forgotten,
         );
