@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use portal_domain::ports::{
-    AccessStore, AccountStore, CrmStore, Redemption, Revocation, SessionFilter,
+    AccessStore, AccountStore, CrmStore, LinkRequestStore, Redemption, Revocation, SessionFilter,
 };
 use portal_domain::testing::SeededRandom;
 use portal_domain::{
     Account, AccountId, AccountSettings, ApiKey, ApiKeyId, ApiKeyRecord, AuditAction, AuditEvent,
     AuditEventId, Client, ClientId, Contact, ContactId, EmailAddress, LinkId, LinkPurpose,
-    MagicLink, Name, PortalSession, RevokeReason, SessionId, Token,
+    LinkRequest, LinkRequestId, MagicLink, Name, PortalSession, RevokeReason, SessionId, Token,
 };
 use portal_store::{Database, DatabaseUrl};
 
@@ -300,4 +300,45 @@ async fn no_session_survives_a_portal_closed_while_links_are_redeemed() {
         sessions.iter().all(|s| s.revoked_at.is_some()),
         "a session outlived the closed portal"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_link_requests_are_counted_one_by_one() {
+    let harness = common::postgres().await;
+    let (Some(db), Some(server)) = (harness.db.clone(), harness.server.as_ref()) else {
+        return;
+    };
+    let other = Database::open(&DatabaseUrl::Postgres(server.url().to_owned()))
+        .await
+        .unwrap();
+    let random = Arc::new(SeededRandom::new(11));
+    let now = Utc::now();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let db = if i % 2 == 0 {
+            db.clone()
+        } else {
+            other.clone()
+        };
+        let random = random.clone();
+        tasks.push(tokio::spawn(async move {
+            let request = LinkRequest {
+                id: LinkRequestId::generate(random.as_ref()),
+                account_id: None,
+                email: EmailAddress::parse("email", "ap@acme.example").unwrap(),
+                ip: "192.0.2.7".parse().ok(),
+                requested_at: now,
+            };
+            db.record_link_request(&request, now - Duration::hours(1), now - Duration::days(1))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut counts = Vec::new();
+    for task in tasks {
+        counts.push(task.await.unwrap().for_email);
+    }
+    counts.sort_unstable();
+    // Each request saw every earlier one: the counts are exactly 1..=40.
+    assert_eq!(counts, (1..=40).collect::<Vec<u64>>());
 }
