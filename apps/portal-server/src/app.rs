@@ -78,6 +78,7 @@ pub async fn build(config: &Config, ports: Ports) -> anyhow::Result<App> {
     );
     let http = HttpConfig {
         secure_cookies: config.public_url.is_https(),
+        public_origin: Some(config.public_url.origin().to_owned()),
         trust_forwarded_for: config.trust_forwarded_for,
         ..HttpConfig::default()
     };

@@ -34,9 +34,21 @@ pub enum Command {
 
 #[derive(Debug, Default, Args)]
 pub struct ServeArgs {
-    /// Do not seed demo data into an empty database, and print no demo link.
+    /// Seed demo data into an empty database and print a link into the demo
+    /// portal (the default on SQLite).
+    #[arg(long, conflicts_with = "no_demo")]
+    pub demo: bool,
+    /// No demo data and no demo link (the default on PostgreSQL, so a new
+    /// production database never gets demo data).
     #[arg(long)]
     pub no_demo: bool,
+}
+
+impl ServeArgs {
+    /// Whether to seed and show the demo on this database.
+    pub fn demo_on(&self, config: &Config) -> bool {
+        self.demo || (!self.no_demo && !config.database_url.is_postgres())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,7 +88,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         listener.local_addr()?,
         config.public_url
     );
-    if !args.no_demo {
+    if args.demo_on(&config) {
         if let Some(seeded) = demo::seed_if_empty(&app.portal).await? {
             banner.push_str(&format!(
                 "\nSeeded demo data: {} bills Acme Corporation.\nOperator API key of the demo account (shown once): {}\n",
@@ -149,4 +161,33 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(database: &str) -> Config {
+        Config::from_lookup(|name| (name == "PORTAL_DATABASE_URL").then(|| database.to_owned()))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_demo_is_on_by_default_only_on_sqlite() {
+        let (sqlite, postgres) = (config("sqlite://x.db"), config("postgres://db/portal"));
+        let default = ServeArgs::default();
+        assert!(default.demo_on(&sqlite));
+        assert!(!default.demo_on(&postgres));
+        let forced = ServeArgs {
+            demo: true,
+            no_demo: false,
+        };
+        assert!(forced.demo_on(&postgres));
+        let off = ServeArgs {
+            demo: false,
+            no_demo: true,
+        };
+        assert!(!off.demo_on(&sqlite));
+        assert!(Cli::try_parse_from(["portal-server", "serve", "--demo", "--no-demo"]).is_err());
+    }
 }

@@ -17,11 +17,19 @@ pub struct Seeded {
     pub api_key: ApiKey,
 }
 
-/// A link into the demo company's portal, for the console.
-#[derive(Debug)]
+/// A link into the demo company's portal, for the console. Its URL carries
+/// a token, so `Debug` leaves it out.
 pub struct DemoLink {
     pub contact: String,
     pub url: String,
+}
+
+impl std::fmt::Debug for DemoLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoLink")
+            .field("contact", &self.contact)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Seeds demo data if the database has no account at all. A database with

@@ -48,6 +48,17 @@ async fn requests_without_a_valid_key_are_unauthorized() {
             "{key:?}"
         );
     }
+    let lower = reqwest::Client::new()
+        .get(app.url("/api/crm/clients"))
+        .header("authorization", format!("bearer {}", app.api_key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        lower.status(),
+        StatusCode::OK,
+        "the scheme name is case-insensitive"
+    );
     let response = reqwest::get(app.url("/api/crm/clients")).await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(response.headers()["www-authenticate"], "Bearer");

@@ -221,3 +221,115 @@ async fn cross_site_form_posts_are_refused() {
     // The link was not used up by the refused request.
     app.sign_in(&app.browser(), &s.link).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ended_session_can_ask_for_a_new_link() {
+    let app = TestApp::sqlite().await;
+    let s = app.sent_invoice().await;
+    let browser = app.browser();
+    app.sign_in(&browser, &s.link).await;
+    app.clock.advance(Duration::days(8));
+    let ended = browser.get(app.url("/portal")).send().await.unwrap();
+    assert_eq!(ended.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        ended.headers().get("set-cookie").is_none(),
+        "the old cookie stays to name the business"
+    );
+    assert_contains(&ended.text().await.unwrap(), "Your session has ended");
+
+    let answer = browser
+        .post(app.url("/portal/request-link"))
+        .form(&[("email", "ap@acme.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let fresh = app.link_in(&app.next_mail(1).await);
+    assert_eq!(app.sign_in(&browser, &fresh).await, "/portal");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_portal_serving_one_business_sends_links_without_an_old_one() {
+    let app = TestApp::sqlite().await;
+    let _ = app.sent_invoice().await;
+    let stranger_browser = app.browser();
+    let page = stranger_browser
+        .get(app.url("/portal"))
+        .send()
+        .await
+        .unwrap();
+    assert_contains(&page.text().await.unwrap(), "Open your billing portal");
+    stranger_browser
+        .post(app.url("/portal/request-link"))
+        .form(&[("email", "ap@acme.example")])
+        .send()
+        .await
+        .unwrap();
+    let mail = app.next_mail(1).await;
+    assert_eq!(mail.to, vec!["ap@acme.example".to_owned()]);
+    app.sign_in(&stranger_browser, &app.link_in(&mail)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn posts_from_another_origin_are_refused() {
+    let app = TestApp::sqlite().await;
+    let s = app.sent_invoice().await;
+    let post = |headers: &'static [(&'static str, &'static str)]| {
+        let mut request = app.browser().post(&s.link);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    // A browser without Sec-Fetch-Site, posting from a foreign page.
+    let forged = post(&[("origin", "https://evil.example")]).await.unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    // A sibling subdomain is another site's page too.
+    let sibling = post(&[
+        ("sec-fetch-site", "same-site"),
+        ("origin", "https://files.example.com"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(sibling.status(), StatusCode::FORBIDDEN);
+    // What Chromium sends from the portal's own no-referrer page.
+    let own = post(&[("sec-fetch-site", "same-origin"), ("origin", "null")])
+        .await
+        .unwrap();
+    assert_eq!(
+        own.status(),
+        StatusCode::SEE_OTHER,
+        "the portal's own pages may post"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revoking_a_pending_session_kills_its_link() {
+    let app = TestApp::sqlite().await;
+    let s = app.sent_invoice().await;
+    let (_, created) = app
+        .api(
+            "POST",
+            "/api/crm/client-portal-sessions",
+            Some(serde_json::json!({ "contact_id": s.contact })),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap();
+    app.api(
+        "POST",
+        &format!("/api/crm/client-portal-sessions/{id}/revoke"),
+        None,
+    )
+    .await;
+    let page = app
+        .browser()
+        .get(created["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        StatusCode::GONE,
+        "no Continue button for a revoked session's link"
+    );
+}

@@ -62,6 +62,9 @@ pub trait AccountStore: Send + Sync {
     /// concurrent changes cannot silently undo each other.
     async fn update_account(&self, current: &Account, next: &Account) -> StoreResult<bool>;
     async fn account_count(&self) -> StoreResult<u64>;
+    /// The account, when the store holds exactly one (a portal serving one
+    /// business); `None` when it holds none or several.
+    async fn sole_account(&self) -> StoreResult<Option<AccountId>>;
     /// The oldest demo account, if demo data was ever seeded.
     async fn demo_account(&self) -> StoreResult<Option<Account>>;
 }
@@ -274,8 +277,9 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
 }
 
-/// An email ready to go.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An email ready to go. Its text may carry a magic link, so `Debug`
+/// shows only where it goes and what it is about.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Email {
     pub to: EmailAddress,
     pub to_name: String,
@@ -284,6 +288,15 @@ pub struct Email {
     pub from_name: String,
     pub subject: String,
     pub text: String,
+}
+
+impl std::fmt::Debug for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Email")
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A failure to hand an email to the mail system.

@@ -24,15 +24,19 @@ pub use state::{AppState, HttpConfig};
 /// The whole HTTP surface: portal pages, the operator API, assets and the
 /// health check, with the security layers applied.
 pub fn router(state: AppState) -> Router {
-    let secure = state.config.secure_cookies;
-    let body_limit = state.config.body_limit;
+    let config = state.config.clone();
+    let secure = config.secure_cookies;
+    let body_limit = config.body_limit;
     let mut router = Router::new()
         .merge(api::routes())
         .merge(portal::routes())
         .route("/healthz", get(health))
         .fallback(|| async { portal::not_found() })
         .with_state(state)
-        .layer(axum::middleware::from_fn(security::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            config,
+            security::refuse_cross_site,
+        ))
         .layer(DefaultBodyLimit::max(body_limit));
     for (name, value) in security::default_headers(secure) {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));

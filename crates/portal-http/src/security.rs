@@ -2,11 +2,15 @@
 //! of cross-site form posts, and request logs that name the route pattern,
 //! never the path (paths can carry link tokens).
 
-use axum::extract::{MatchedPath, Request};
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Span;
+
+use crate::state::HttpConfig;
 
 /// Headers added to every response that does not set its own.
 pub(crate) fn default_headers(secure: bool) -> Vec<(HeaderName, HeaderValue)> {
@@ -46,18 +50,37 @@ pub(crate) fn default_headers(secure: bool) -> Vec<(HeaderName, HeaderValue)> {
 
 /// Refuses state-changing browser requests another site started: a form on
 /// an attacker's page must not sign a client in, out, or request mail.
-/// Browsers mark such requests `Sec-Fetch-Site: cross-site`. The API
-/// authenticates with a header no other site can set, so it is exempt.
-pub(crate) async fn refuse_cross_site(request: Request, next: Next) -> Response {
+/// Browsers that send `Sec-Fetch-Site` are believed: only `same-origin`
+/// (and `none`, a request the person made directly) may post, so sibling
+/// subdomains are refused too. For browsers that do not, an `Origin` that
+/// is neither this host nor the public URL is refused. (`Origin: null` is
+/// what the portal's own no-referrer pages produce, so it cannot be told
+/// apart and passes.) The API authenticates with a header no other site
+/// can set, so it is exempt.
+pub(crate) async fn refuse_cross_site(
+    State(config): State<Arc<HttpConfig>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let state_changing = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let cross_site = request
-        .headers()
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"cross-site");
-    if state_changing && cross_site && !request.uri().path().starts_with("/api/") {
+    if !state_changing || request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let allowed = match headers.get("sec-fetch-site").map(HeaderValue::as_bytes) {
+        Some(site) => site == b"same-origin" || site == b"none",
+        None => match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+            None | Some("null") => true,
+            Some(origin) => {
+                let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+                origin_allowed(origin, host, config.public_origin.as_deref())
+            }
+        },
+    };
+    if !allowed {
         return (
             StatusCode::FORBIDDEN,
             "Cross-site requests are not accepted.",
@@ -67,6 +90,16 @@ pub(crate) async fn refuse_cross_site(request: Request, next: Next) -> Response 
     next.run(request).await
 }
 
+/// Whether a request with this `Origin` came from the portal's own pages.
+fn origin_allowed(origin: &str, host: Option<&str>, public: Option<&str>) -> bool {
+    if public.is_some_and(|p| p.eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    // "null" (sandboxed or privacy-masked) has no authority and fails here.
+    let authority = origin.split_once("://").map(|(_, authority)| authority);
+    matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+}
+
 /// The tracing span of a request: method and route pattern only.
 pub(crate) fn request_span(request: &Request) -> Span {
     let route = request
@@ -74,4 +107,34 @@ pub(crate) fn request_span(request: &Request) -> Span {
         .get::<MatchedPath>()
         .map_or("(unmatched)", MatchedPath::as_str);
     tracing::info_span!("request", method = %request.method(), route = %route)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_allowed;
+
+    #[test]
+    fn only_the_portals_own_origins_may_post() {
+        assert!(origin_allowed(
+            "http://127.0.0.1:8080",
+            Some("127.0.0.1:8080"),
+            None
+        ));
+        assert!(origin_allowed(
+            "https://billing.example.com",
+            Some("10.0.0.5:8080"),
+            Some("https://billing.example.com")
+        ));
+        assert!(!origin_allowed(
+            "https://evil.example",
+            Some("127.0.0.1:8080"),
+            Some("https://billing.example.com")
+        ));
+        assert!(!origin_allowed("http://127.0.0.1:8080", None, None));
+        assert!(!origin_allowed(
+            "https://billing.example.com.evil.example",
+            Some("billing.example.com"),
+            None
+        ));
+    }
 }

@@ -15,6 +15,9 @@ pub struct HttpConfig {
     pub trust_forwarded_for: bool,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The public URL's origin (`https://billing.example.com`): form posts
+    /// from it are accepted even when a proxy rewrites the `Host` header.
+    pub public_origin: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -23,6 +26,7 @@ impl Default for HttpConfig {
             secure_cookies: false,
             trust_forwarded_for: false,
             body_limit: 64 * 1024,
+            public_origin: None,
         }
     }
 }

@@ -134,8 +134,9 @@ fn check_bounds(
     Ok(())
 }
 
-/// The base URL the portal is reached at: `http(s)://host[:port][/path]`,
-/// no query, no fragment, no trailing slash.
+/// The base URL the portal is reached at: `http(s)://host[:port]`, no path
+/// (the portal's routes are at the root of its host), no query, no
+/// fragment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PublicUrl(String);
 
@@ -158,7 +159,12 @@ impl PublicUrl {
         if value.contains(['?', '#', '@', '\\']) {
             return Err(invalid("must not contain a query, fragment or credentials"));
         }
-        let host_port = rest.split('/').next().unwrap_or_default();
+        let (host_port, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if !path.is_empty() {
+            return Err(invalid(
+                "must not have a path: the portal is served at the root of its host",
+            ));
+        }
         let (host, port) = match host_port.rfind(':') {
             Some(i) if !host_port[i..].contains(']') => {
                 (&host_port[..i], Some(&host_port[i + 1..]))
@@ -188,13 +194,10 @@ impl PublicUrl {
         format!("{}{path}", self.0)
     }
 
-    /// Scheme, host and port: what a browser sends as `Origin`.
+    /// Scheme, host and port: what a browser sends as `Origin`. A public
+    /// URL has no path, so that is the whole URL.
     pub fn origin(&self) -> &str {
-        let after_scheme = self.0.find("://").map_or(0, |i| i + 3);
-        match self.0[after_scheme..].find('/') {
-            Some(i) => &self.0[..after_scheme + i],
-            None => &self.0,
-        }
+        &self.0
     }
 }
 
@@ -272,11 +275,12 @@ mod tests {
 
     #[test]
     fn public_urls_are_normalised_and_checked() {
-        let url = PublicUrl::parse("public_url", "https://billing.example.com/portal/").unwrap();
-        assert_eq!(url.as_str(), "https://billing.example.com/portal");
+        let url = PublicUrl::parse("public_url", " https://billing.example.com/ ").unwrap();
+        assert_eq!(url.as_str(), "https://billing.example.com");
         assert!(url.is_https());
         assert_eq!(url.origin(), "https://billing.example.com");
-        assert_eq!(url.join("/l/x"), "https://billing.example.com/portal/l/x");
+        assert_eq!(url.join("/l/x"), "https://billing.example.com/l/x");
+        assert!(PublicUrl::parse("public_url", "http://[::1]:8080").is_ok());
         let local = PublicUrl::parse("public_url", "http://127.0.0.1:8080").unwrap();
         assert_eq!(local.origin(), "http://127.0.0.1:8080");
         assert!(!local.is_https());
@@ -289,6 +293,7 @@ mod tests {
             "https://example.com/?q=1",
             "https://user@example.com",
             "https://example.com:99999",
+            "https://example.com/portal",
             "javascript:alert(1)",
         ] {
             assert!(PublicUrl::parse("public_url", bad).is_err(), "{bad}");

@@ -418,7 +418,8 @@ impl Portal {
 
     /// Accepts a request for a new link from the page a dead link (or an
     /// ended session) shows. The account is the one the old link or session
-    /// belonged to. Requests are counted per IP and per email in the store,
+    /// belonged to or, on a portal serving a single business, that one.
+    /// Requests are counted per IP and per email in the store,
     /// so the limits hold across processes.
     ///
     /// Returns the delivery to run with [`Portal::deliver_link`] away from
@@ -448,6 +449,10 @@ impl Portal {
             && let Some(ctx) = self.store.session_by_secret(&secret.hash()).await?
         {
             account = Some(ctx.account.id);
+        }
+        // A portal that serves one business needs no old link to know it.
+        if account.is_none() {
+            account = self.store.sole_account().await?;
         }
         let now = self.clock.now();
         let policy = self.config.link_requests;

@@ -111,6 +111,14 @@ impl AccountStore for InMemoryStore {
         Ok(self.state().accounts.len() as u64)
     }
 
+    async fn sole_account(&self) -> StoreResult<Option<AccountId>> {
+        let state = self.state();
+        Ok(match state.accounts.as_slice() {
+            [only] => Some(only.id),
+            _ => None,
+        })
+    }
+
     async fn demo_account(&self) -> StoreResult<Option<Account>> {
         let state = self.state();
         Ok(state

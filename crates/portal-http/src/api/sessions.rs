@@ -19,7 +19,9 @@ use crate::extract::{ApiJson, ApiQuery, Operator};
 use crate::state::AppState;
 
 /// A new session and the one-time URL that activates it.
-#[derive(Debug, Serialize)]
+/// Carries a token in its URL: no `Debug`, so it cannot be logged by
+/// accident.
+#[derive(Serialize)]
 pub(crate) struct CreatedSession {
     #[serde(flatten)]
     session: SessionOut,
@@ -102,7 +104,8 @@ pub(crate) async fn revoke(
 }
 
 /// A fresh magic link for a contact.
-#[derive(Debug, Serialize)]
+/// Carries a token in its URL: no `Debug`.
+#[derive(Serialize)]
 pub(crate) struct IssuedLinkOut {
     url: String,
     expires_at: String,

@@ -3,7 +3,7 @@
 //! business typed can never become markup.
 
 use maud::{DOCTYPE, Markup, html};
-use portal_domain::{Document, DocumentKind, DocumentStatus, Money};
+use portal_domain::{Document, DocumentKind, DocumentStatus, Money, Token};
 
 /// A full page. `header` is the signed-in bar, when there is a session.
 pub(crate) fn page(title: &str, header: Option<Markup>, body: Markup) -> Markup {
@@ -53,7 +53,10 @@ pub(crate) fn card(title: &str, body: Markup) -> Markup {
 
 /// The "email me a new link" form. `link` is the token of the dead link
 /// the client opened, if any: it tells the portal which business to ask.
+/// Only a well-formed token goes back into the page.
 pub(crate) fn request_form(link: Option<&str>, error: Option<&str>) -> Markup {
+    let link = link.and_then(Token::parse);
+    let link = link.as_ref().map(Token::expose);
     html! {
         form.request method="post" action="/portal/request-link" {
             @if let Some(link) = link {

@@ -8,8 +8,8 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
+use portal_domain::link_path;
 use portal_domain::service::{LinkPreview, RedeemError, RequestLinkError};
-use portal_domain::{Token, link_path};
 use serde::Deserialize;
 
 use super::layout::{card, request_form};
@@ -78,15 +78,13 @@ pub(crate) async fn redeem(
 /// One neutral answer for used, expired, revoked and unknown links.
 fn dead_link(token: &str) -> Response {
     let title = "This link can't be used";
-    // Only a well-formed token goes back into the page.
-    let link = Token::parse(token).map(|t| t.expose().to_owned());
     let body = html! {
         h1 { (title) }
         p {
             "Billing portal links work once and expire after a while. "
             "If this one was yours, we can email you a new one."
         }
-        (request_form(link.as_deref(), None))
+        (request_form(Some(token), None))
     };
     (StatusCode::GONE, card(title, body)).into_response()
 }
@@ -136,14 +134,9 @@ pub(crate) async fn request_link(
             card("Check your email", body).into_response()
         }
         Err(RequestLinkError::InvalidEmail(_)) => {
-            let link = form
-                .link
-                .as_deref()
-                .and_then(Token::parse)
-                .map(|t| t.expose().to_owned());
             let body = html! {
                 h1 { "Email me a new link" }
-                (request_form(link.as_deref(), Some("That does not look like an email address.")))
+                (request_form(form.link.as_deref(), Some("That does not look like an email address.")))
             };
             (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -10,7 +10,7 @@ use portal_domain::service::ViewError;
 use portal_domain::{Document, DocumentId, DocumentKind, Money};
 
 use super::layout::{amounts, card, date, page, signed_in_bar, status_badge};
-use super::session::{SignedIn, clear_cookie, not_found, server_error};
+use super::session::{SignedIn, not_found, server_error, session_cookie};
 use crate::extract::Browser;
 use crate::state::AppState;
 
@@ -194,7 +194,7 @@ pub(crate) async fn logout(
     let mut response = Redirect::to("/portal/signed-out").into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, clear_cookie(&state));
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
     response
 }
 

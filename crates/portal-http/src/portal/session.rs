@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use portal_domain::ports::SessionContext;
@@ -14,25 +14,17 @@ use crate::error::chain;
 use crate::extract::cookie;
 use crate::state::AppState;
 
-/// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, Path=/, Secure
-/// over TLS, living as long as the session may.
-pub(crate) fn session_cookie(state: &AppState, secret: &str, max_age_seconds: i64) -> HeaderValue {
-    cookie_header(state, secret, max_age_seconds)
-}
-
-/// `Set-Cookie` that removes the session cookie.
-pub(crate) fn clear_cookie(state: &AppState) -> HeaderValue {
-    cookie_header(state, "", 0)
-}
-
-fn cookie_header(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+/// `Set-Cookie` for the session cookie: HttpOnly, SameSite=Lax, Path=/,
+/// `Secure` over TLS. A new session passes its secret and lifetime; an
+/// empty value with no lifetime removes the cookie.
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> HeaderValue {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
     let text = format!(
-        "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+        "{}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}",
         state.cookie_name()
     );
     // The value is base64url or empty, the rest fixed ASCII.
@@ -58,13 +50,15 @@ impl FromRequestParts<AppState> for SignedIn {
         match state.portal.authenticate(secret).await {
             Ok(ctx) => Ok(Self(ctx)),
             Err(AccessError::Store(err)) => Err(server_error(&err)),
-            Err(_) => Err(signed_out(state, secret.is_some())),
+            Err(_) => Err(signed_out(secret.is_some())),
         }
     }
 }
 
 /// The page for a request without a live session.
-fn signed_out(state: &AppState, had_cookie: bool) -> Response {
+/// The cookie is left in place: it tells the new-link form which business
+/// to ask, and it opens nothing any more.
+fn signed_out(had_cookie: bool) -> Response {
     let title = if had_cookie {
         "Your session has ended"
     } else {
@@ -79,13 +73,7 @@ fn signed_out(state: &AppState, had_cookie: bool) -> Response {
         }
         (request_form(None, None))
     };
-    let mut response = (StatusCode::UNAUTHORIZED, card(title, body)).into_response();
-    if had_cookie {
-        response
-            .headers_mut()
-            .insert(header::SET_COOKIE, clear_cookie(state));
-    }
-    response
+    (StatusCode::UNAUTHORIZED, card(title, body)).into_response()
 }
 
 /// A generic error page; the cause goes to the log only.

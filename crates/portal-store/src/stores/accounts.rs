@@ -106,6 +106,20 @@ impl AccountStore for Database {
         Ok(count.unsigned_abs())
     }
 
+    async fn sole_account(&self) -> StoreResult<Option<AccountId>> {
+        let mut conn = self.conn().await?;
+        let ids: Vec<Id> = with_conn!(conn, |c| accounts::table
+            .select(accounts::id)
+            .limit(2)
+            .load(c)
+            .await)
+        .map_err(backend)?;
+        Ok(match ids.as_slice() {
+            [only] => Some(AccountId::from_uuid(only.0)),
+            _ => None,
+        })
+    }
+
     async fn demo_account(&self) -> StoreResult<Option<Account>> {
         let mut conn = self.conn().await?;
         let row: Option<AccountRow> = with_conn!(conn, |c| accounts::table

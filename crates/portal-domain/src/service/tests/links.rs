@@ -188,7 +188,13 @@ fn new_links_go_only_to_contacts_on_file() {
     let redeemed = block_on(w.portal.redeem_link(&fresh, &browser(), None)).unwrap();
     assert_eq!(redeemed.document, Some(invoice.id));
 
-    // An unknown link gives no account, so nothing is sent either.
+    // On a portal serving several businesses, an unknown link names none,
+    // so nothing is sent either.
+    block_on(
+        w.portal
+            .create_account(super::name("Another business"), false),
+    )
+    .unwrap();
     let delivery =
         block_on(
             w.portal

@@ -49,6 +49,15 @@ pub async fn accounts_round_trip(store: &dyn Store) {
     assert_eq!(store.account(account.id).await.unwrap(), Some(renamed));
 }
 
+pub async fn the_sole_account_is_known_only_when_alone(store: &dyn Store) {
+    let f = Fixture::new(store);
+    assert_eq!(store.sole_account().await.unwrap(), None);
+    let first = f.account("First").await;
+    assert_eq!(store.sole_account().await.unwrap(), Some(first.id));
+    f.account("Second").await;
+    assert_eq!(store.sole_account().await.unwrap(), None);
+}
+
 pub async fn api_keys_find_their_account_only(store: &dyn Store) {
     let f = Fixture::new(store);
     let (first, first_key, first_record) = f.account_record("First");

@@ -54,6 +54,7 @@ macro_rules! store_contract_tests {
         $crate::store_contract_tests!(@each $mode $make;
             accounts_round_trip,
             api_keys_find_their_account_only,
+            the_sole_account_is_known_only_when_alone,
             demo_account_is_the_oldest_demo,
             clients_are_scoped_to_their_account,
             client_updates_are_written,
