@@ -6,6 +6,8 @@ use std::net::IpAddr;
 use chrono::{DateTime, Duration, Utc};
 
 use super::ids::{AccountId, ClientId, ContactId, LinkId, SessionId};
+use super::link::MagicLink;
+use super::request::ClientInfo;
 
 /// A session of one contact in their company's portal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +95,39 @@ impl RevokeReason {
 pub const TOUCH_INTERVAL: Duration = Duration::minutes(1);
 
 impl PortalSession {
+    /// A session that `link` will start, created at `created_at` and
+    /// waiting for the link until the link expires.
+    pub fn pending(id: SessionId, link: &MagicLink, created_at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            account_id: link.account_id,
+            client_id: link.client_id,
+            contact_id: link.contact_id,
+            link_id: link.id,
+            created_at,
+            activated_at: None,
+            expires_at: link.expires_at,
+            last_seen_at: None,
+            revoked_at: None,
+            revoke_reason: None,
+            ip: None,
+            user_agent: None,
+        }
+    }
+
+    /// This session, started at `now` for `lifetime` by the browser `info`.
+    #[must_use]
+    pub fn activate(self, now: DateTime<Utc>, lifetime: Duration, info: &ClientInfo) -> Self {
+        Self {
+            activated_at: Some(now),
+            expires_at: now + lifetime,
+            last_seen_at: Some(now),
+            ip: info.ip,
+            user_agent: info.user_agent.clone(),
+            ..self
+        }
+    }
+
     /// The session's status at `now` under an account's `idle_timeout`.
     pub fn status(&self, now: DateTime<Utc>, idle_timeout: Duration) -> SessionStatus {
         if self.revoked_at.is_some() {

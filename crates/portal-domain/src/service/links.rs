@@ -160,28 +160,15 @@ impl Portal {
         let token = Token::generate(self.random.as_ref());
         let link_id = LinkId::generate(self.random.as_ref());
         let expires_at = now + account.settings.link_lifetime;
-        let pending_session = (purpose == LinkPurpose::ApiSession).then(|| PortalSession {
-            id: SessionId::generate(self.random.as_ref()),
-            account_id: account.id,
-            client_id: contact.client_id,
-            contact_id: contact.id,
-            link_id,
-            created_at: now,
-            activated_at: None,
-            expires_at,
-            last_seen_at: None,
-            revoked_at: None,
-            revoke_reason: None,
-            ip: None,
-            user_agent: None,
-        });
+        let pending_id =
+            (purpose == LinkPurpose::ApiSession).then(|| SessionId::generate(self.random.as_ref()));
         let link = MagicLink {
             id: link_id,
             account_id: account.id,
             client_id: contact.client_id,
             contact_id: contact.id,
             document_id: document,
-            session_id: pending_session.as_ref().map(|s| s.id),
+            session_id: pending_id,
             token_hash: token.hash(),
             purpose,
             created_at: now,
@@ -189,6 +176,7 @@ impl Portal {
             used_at: None,
             revoked_at: None,
         };
+        let pending_session = pending_id.map(|id| PortalSession::pending(id, &link, now));
         self.store
             .insert_link(&link, pending_session.as_ref())
             .await?;
@@ -346,36 +334,18 @@ impl Portal {
             account,
         } = self.check_link(token).await?;
         let now = self.clock.now();
-        let existing = match link.session_id {
-            Some(id) => self.store.session(account.id, id).await?,
-            None => None,
-        };
-        let base = existing.unwrap_or_else(|| PortalSession {
-            id: SessionId::generate(self.random.as_ref()),
-            account_id: account.id,
-            client_id: client.id,
-            contact_id: link.contact_id,
-            link_id: link.id,
-            created_at: now,
-            activated_at: None,
-            expires_at: now,
-            last_seen_at: None,
-            revoked_at: None,
-            revoke_reason: None,
-            ip: None,
-            user_agent: None,
-        });
-        if base.revoked_at.is_some() {
-            return Err(RedeemError::Rejected(LinkRejection::Revoked));
+        let lifetime = account.settings.session_lifetime;
+        let session = match link.session_id {
+            // An API-created session waits for this link: activate it.
+            Some(id) => self
+                .store
+                .session(account.id, id)
+                .await?
+                .filter(|pending| pending.revoked_at.is_none())
+                .ok_or(RedeemError::Rejected(LinkRejection::Revoked))?,
+            None => PortalSession::pending(SessionId::generate(self.random.as_ref()), &link, now),
         }
-        let session = PortalSession {
-            activated_at: Some(now),
-            expires_at: now + account.settings.session_lifetime,
-            last_seen_at: Some(now),
-            ip: info.ip,
-            user_agent: info.user_agent.clone(),
-            ..base
-        };
+        .activate(now, lifetime, info);
         let replaces = match current_secret.and_then(Token::parse) {
             Some(old) => self
                 .store
