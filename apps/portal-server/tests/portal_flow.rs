@@ -41,14 +41,7 @@ async fn an_emailed_link_opens_the_clients_portal_on_its_invoice() {
     assert_contains(&html, "$1,550.00");
     assert_contains(&html, "Acme Corporation");
 
-    let home = browser
-        .get(app.url("/portal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = app.text(&browser, "/portal").await;
     assert_contains(&home, "Outstanding invoices");
     assert_contains(&home, "INV-1001");
     assert!(!home.contains("INV-1002"), "drafts never reach the portal");
@@ -126,14 +119,7 @@ async fn several_contacts_of_one_company_get_their_own_links_and_sessions() {
     app.sign_in(&pat, &first).await;
     app.sign_in(&chris, &second).await;
     for browser in [&pat, &chris] {
-        let home = browser
-            .get(app.url("/portal"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let home = app.text(&browser, "/portal").await;
         assert_contains(&home, "INV-1");
     }
     let (_, sessions) = app

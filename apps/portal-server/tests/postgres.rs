@@ -15,14 +15,7 @@ async fn the_link_flow_works_on_postgres() {
     let s = app.sent_invoice().await;
     let browser = app.browser();
     let landing = app.sign_in(&browser, &s.link).await;
-    let html = browser
-        .get(app.url(&landing))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text(&browser, &landing).await;
     assert_contains(&html, "Invoice INV-1001");
     assert_eq!(
         app.browser().post(&s.link).send().await.unwrap().status(),

@@ -25,14 +25,7 @@ async fn other_companies_documents_are_not_found_not_forbidden() {
 
     let browser = app.browser();
     app.sign_in(&browser, &s.link).await;
-    let home = browser
-        .get(app.url("/portal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = app.text(&browser, "/portal").await;
     assert!(!home.contains("G-1") && !home.contains("Globex"));
     assert!(!home.contains("SECRET-DRAFT-9"));
 
@@ -240,14 +233,7 @@ async fn names_with_markup_are_shown_as_text() {
     );
     let browser = app.browser();
     let landing = app.sign_in(&browser, &link).await;
-    let html = browser
-        .get(app.url(&landing))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text(&browser, &landing).await;
     assert!(
         !html.contains("<script>alert")
             && !html.contains("<img src=x")

@@ -1,6 +1,7 @@
 //! Races on PostgreSQL, where several server processes share one database:
-//! of many concurrent redemptions of one link exactly one wins, and no
-//! redemption racing a portal switch-off leaves a live session behind.
+//! of many concurrent redemptions of one link exactly one wins, no
+//! redemption racing a portal switch-off leaves a live session behind, and
+//! concurrent link requests are counted one by one.
 
 mod common;
 
@@ -18,21 +19,21 @@ use portal_domain::{
 };
 use portal_store::{Database, DatabaseUrl};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_concurrent_redemptions_across_two_pools_have_one_winner() {
+/// Two pools on one fresh database, standing in for two server processes,
+/// or `None` when PostgreSQL tests are switched off.
+async fn two_processes() -> Option<(common::PostgresHarness, Database, Database)> {
     let harness = common::postgres().await;
-    let (Some(first), Some(server)) = (harness.db.clone(), harness.server.as_ref()) else {
-        return;
-    };
-    // A second pool on the same database stands in for a second process.
-    let second = Database::open(&DatabaseUrl::Postgres(server.url().to_owned()))
-        .await
-        .unwrap();
+    let first = harness.db.clone()?;
+    let url = harness.server.as_ref()?.url().to_owned();
+    let second = Database::open(&DatabaseUrl::Postgres(url)).await.unwrap();
+    Some((harness, first, second))
+}
 
-    let random = SeededRandom::new(99);
+/// An account with one client whose portal is open.
+async fn client(db: &Database, random: &SeededRandom) -> (Account, Client) {
     let now = Utc::now();
     let account = Account {
-        id: AccountId::generate(&random),
+        id: AccountId::generate(random),
         name: Name::parse("name", "Account").unwrap(),
         settings: AccountSettings::default(),
         demo: false,
@@ -40,14 +41,14 @@ async fn fifty_concurrent_redemptions_across_two_pools_have_one_winner() {
         updated_at: now,
     };
     let key = ApiKeyRecord {
-        id: ApiKeyId::generate(&random),
+        id: ApiKeyId::generate(random),
         account_id: account.id,
-        key_hash: ApiKey::generate(&random).hash(),
+        key_hash: ApiKey::generate(random).hash(),
         created_at: now,
     };
-    first.insert_account(&account, &key).await.unwrap();
+    db.insert_account(&account, &key).await.unwrap();
     let client = Client {
-        id: ClientId::generate(&random),
+        id: ClientId::generate(random),
         account_id: account.id,
         name: Name::parse("name", "Acme").unwrap(),
         portal_enabled: true,
@@ -55,33 +56,87 @@ async fn fifty_concurrent_redemptions_across_two_pools_have_one_winner() {
         created_at: now,
         updated_at: now,
     };
-    first.insert_client(&client).await.unwrap();
+    db.insert_client(&client).await.unwrap();
+    (account, client)
+}
+
+/// A new contact of `client` and an unused link for them.
+async fn contact_link(
+    db: &Database,
+    random: &SeededRandom,
+    client: &Client,
+    n: usize,
+) -> MagicLink {
+    let now = Utc::now();
     let contact = Contact {
-        id: ContactId::generate(&random),
-        account_id: account.id,
+        id: ContactId::generate(random),
+        account_id: client.account_id,
         client_id: client.id,
         name: Name::parse("name", "Pat").unwrap(),
-        email: EmailAddress::parse("email", "pat@acme.example").unwrap(),
+        email: EmailAddress::parse("email", &format!("pat{n}@acme.example")).unwrap(),
         created_at: now,
     };
-    first.insert_contact(&contact).await.unwrap();
+    db.insert_contact(&contact).await.unwrap();
     let link = MagicLink {
-        id: LinkId::generate(&random),
-        account_id: account.id,
+        id: LinkId::generate(random),
+        account_id: client.account_id,
         client_id: client.id,
         contact_id: contact.id,
         document_id: None,
         session_id: None,
-        token_hash: Token::generate(&random).hash(),
+        token_hash: Token::generate(random).hash(),
         purpose: LinkPurpose::DocumentSent,
         created_at: now,
         expires_at: now + Duration::days(1),
         used_at: None,
         revoked_at: None,
     };
-    first.insert_link(&link, None).await.unwrap();
+    db.insert_link(&link, None).await.unwrap();
+    link
+}
 
-    let random = Arc::new(random);
+/// Redeems `link` into a fresh session; whether this redemption won.
+async fn redeem(db: &Database, random: &SeededRandom, link: &MagicLink) -> bool {
+    let now = Utc::now();
+    let session = PortalSession::pending(SessionId::generate(random), link, now).activate(
+        now,
+        Duration::days(7),
+        &portal_domain::ClientInfo::default(),
+    );
+    let audit = AuditEvent {
+        id: AuditEventId::generate(random),
+        account_id: link.account_id,
+        client_id: link.client_id,
+        contact_id: Some(link.contact_id),
+        session_id: Some(session.id),
+        document_id: None,
+        action: AuditAction::SessionStarted,
+        ip: None,
+        user_agent: None,
+        occurred_at: now,
+    };
+    db.redeem_link(Redemption {
+        link_id: link.id,
+        at: now,
+        session: &session,
+        activates_pending: false,
+        secret_hash: Token::generate(random).hash(),
+        replaces: None,
+        audit: &audit,
+    })
+    .await
+    .expect("a redemption either wins or loses; it never errors")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_redemptions_across_two_pools_have_one_winner() {
+    let Some((_harness, first, second)) = two_processes().await else {
+        return;
+    };
+    let random = Arc::new(SeededRandom::new(99));
+    let (account, client) = client(&first, &random).await;
+    let link = contact_link(&first, &random, &client, 0).await;
+
     let mut tasks = Vec::new();
     for i in 0..50 {
         let db = if i % 2 == 0 {
@@ -89,47 +144,10 @@ async fn fifty_concurrent_redemptions_across_two_pools_have_one_winner() {
         } else {
             second.clone()
         };
-        let random = random.clone();
-        tasks.push(tokio::spawn(async move {
-            let session = PortalSession {
-                id: SessionId::generate(random.as_ref()),
-                account_id: link.account_id,
-                client_id: link.client_id,
-                contact_id: link.contact_id,
-                link_id: link.id,
-                created_at: now,
-                activated_at: Some(now),
-                expires_at: now + Duration::days(7),
-                last_seen_at: Some(now),
-                revoked_at: None,
-                revoke_reason: None,
-                ip: None,
-                user_agent: None,
-            };
-            let audit = AuditEvent {
-                id: AuditEventId::generate(random.as_ref()),
-                account_id: link.account_id,
-                client_id: link.client_id,
-                contact_id: Some(link.contact_id),
-                session_id: Some(session.id),
-                document_id: None,
-                action: AuditAction::SessionStarted,
-                ip: None,
-                user_agent: None,
-                occurred_at: now,
-            };
-            db.redeem_link(Redemption {
-                link_id: link.id,
-                at: now,
-                session: &session,
-                activates_pending: false,
-                secret_hash: Token::generate(random.as_ref()).hash(),
-                replaces: None,
-                audit: &audit,
-            })
-            .await
-            .expect("a redemption either wins or loses; it never errors")
-        }));
+        let (random, link) = (random.clone(), link.clone());
+        tasks.push(tokio::spawn(
+            async move { redeem(&db, &random, &link).await },
+        ));
     }
     let mut winners = 0;
     for task in tasks {
@@ -144,102 +162,16 @@ async fn fifty_concurrent_redemptions_across_two_pools_have_one_winner() {
     assert_eq!(first.sessions(account.id, filter).await.unwrap().len(), 1);
 }
 
-/// A redemption of `link` into a fresh session, with its audit event.
-fn redemption_parts(link: &MagicLink, random: &SeededRandom) -> (PortalSession, AuditEvent) {
-    let now = Utc::now();
-    let session = PortalSession {
-        id: SessionId::generate(random),
-        account_id: link.account_id,
-        client_id: link.client_id,
-        contact_id: link.contact_id,
-        link_id: link.id,
-        created_at: now,
-        activated_at: Some(now),
-        expires_at: now + Duration::days(7),
-        last_seen_at: Some(now),
-        revoked_at: None,
-        revoke_reason: None,
-        ip: None,
-        user_agent: None,
-    };
-    let audit = AuditEvent {
-        id: AuditEventId::generate(random),
-        account_id: link.account_id,
-        client_id: link.client_id,
-        contact_id: Some(link.contact_id),
-        session_id: Some(session.id),
-        document_id: None,
-        action: AuditAction::SessionStarted,
-        ip: None,
-        user_agent: None,
-        occurred_at: now,
-    };
-    (session, audit)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_session_survives_a_portal_closed_while_links_are_redeemed() {
-    let harness = common::postgres().await;
-    let (Some(db), Some(server)) = (harness.db.clone(), harness.server.as_ref()) else {
+    let Some((_harness, db, other)) = two_processes().await else {
         return;
     };
-    let other = Database::open(&DatabaseUrl::Postgres(server.url().to_owned()))
-        .await
-        .unwrap();
     let random = Arc::new(SeededRandom::new(7));
-    let now = Utc::now();
-    let account = Account {
-        id: AccountId::generate(random.as_ref()),
-        name: Name::parse("name", "Account").unwrap(),
-        settings: AccountSettings::default(),
-        demo: false,
-        created_at: now,
-        updated_at: now,
-    };
-    let key = ApiKeyRecord {
-        id: ApiKeyId::generate(random.as_ref()),
-        account_id: account.id,
-        key_hash: ApiKey::generate(random.as_ref()).hash(),
-        created_at: now,
-    };
-    db.insert_account(&account, &key).await.unwrap();
-    let client = Client {
-        id: ClientId::generate(random.as_ref()),
-        account_id: account.id,
-        name: Name::parse("name", "Acme").unwrap(),
-        portal_enabled: true,
-        active: true,
-        created_at: now,
-        updated_at: now,
-    };
-    db.insert_client(&client).await.unwrap();
+    let (account, client) = client(&db, &random).await;
     let mut links = Vec::new();
-    for i in 0..30 {
-        let contact = Contact {
-            id: ContactId::generate(random.as_ref()),
-            account_id: account.id,
-            client_id: client.id,
-            name: Name::parse("name", "Pat").unwrap(),
-            email: EmailAddress::parse("email", &format!("pat{i}@acme.example")).unwrap(),
-            created_at: now,
-        };
-        db.insert_contact(&contact).await.unwrap();
-        let link = MagicLink {
-            id: LinkId::generate(random.as_ref()),
-            account_id: account.id,
-            client_id: client.id,
-            contact_id: contact.id,
-            document_id: None,
-            session_id: None,
-            token_hash: Token::generate(random.as_ref()).hash(),
-            purpose: LinkPurpose::DocumentSent,
-            created_at: now,
-            expires_at: now + Duration::days(1),
-            used_at: None,
-            revoked_at: None,
-        };
-        db.insert_link(&link, None).await.unwrap();
-        links.push(link);
+    for n in 0..30 {
+        links.push(contact_link(&db, &random, &client, n).await);
     }
 
     let mut tasks = Vec::new();
@@ -250,20 +182,9 @@ async fn no_session_survives_a_portal_closed_while_links_are_redeemed() {
             other.clone()
         };
         let random = random.clone();
-        tasks.push(tokio::spawn(async move {
-            let (session, audit) = redemption_parts(&link, random.as_ref());
-            db.redeem_link(Redemption {
-                link_id: link.id,
-                at: Utc::now(),
-                session: &session,
-                activates_pending: false,
-                secret_hash: Token::generate(random.as_ref()).hash(),
-                replaces: None,
-                audit: &audit,
-            })
-            .await
-            .unwrap()
-        }));
+        tasks.push(tokio::spawn(
+            async move { redeem(&db, &random, &link).await },
+        ));
     }
     // Close the portal while the redemptions run.
     tokio::task::yield_now().await;
@@ -304,13 +225,9 @@ async fn no_session_survives_a_portal_closed_while_links_are_redeemed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_link_requests_are_counted_one_by_one() {
-    let harness = common::postgres().await;
-    let (Some(db), Some(server)) = (harness.db.clone(), harness.server.as_ref()) else {
+    let Some((_harness, db, other)) = two_processes().await else {
         return;
     };
-    let other = Database::open(&DatabaseUrl::Postgres(server.url().to_owned()))
-        .await
-        .unwrap();
     let random = Arc::new(SeededRandom::new(11));
     let now = Utc::now();
     let mut tasks = Vec::new();

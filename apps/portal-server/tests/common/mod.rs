@@ -316,6 +316,18 @@ impl TestApp {
         redeemed.headers()["location"].to_str().unwrap().to_owned()
     }
 
+    /// The text of the page at `path`, fetched by `browser`.
+    pub async fn text(&self, browser: &reqwest::Client, path: &str) -> String {
+        browser
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Bytes of the SQLite database files (main and write-ahead log).
     pub fn sqlite_bytes(&self) -> Vec<u8> {
         let Storage::Sqlite(path) = &self.storage else {
