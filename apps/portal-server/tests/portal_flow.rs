@@ -119,7 +119,7 @@ async fn several_contacts_of_one_company_get_their_own_links_and_sessions() {
     app.sign_in(&pat, &first).await;
     app.sign_in(&chris, &second).await;
     for browser in [&pat, &chris] {
-        let home = app.text(&browser, "/portal").await;
+        let home = app.text(browser, "/portal").await;
         assert_contains(&home, "INV-1");
     }
     let (_, sessions) = app
