@@ -532,7 +532,6 @@ impl TryFrom<AuditRow> for AuditEvent {
 #[diesel(table_name = link_requests)]
 pub(crate) struct LinkRequestRow {
     id: Id,
-    account_id: Option<Id>,
     email: String,
     ip: Option<String>,
     requested_at: Time,
@@ -542,7 +541,6 @@ impl From<&LinkRequest> for LinkRequestRow {
     fn from(r: &LinkRequest) -> Self {
         Self {
             id: Id(r.id.as_uuid()),
-            account_id: r.account_id.map(|a| Id(a.as_uuid())),
             email: r.email.to_string(),
             ip: r.ip.map(|ip| ip.to_string()),
             requested_at: Time(r.requested_at),

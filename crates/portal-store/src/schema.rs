@@ -163,7 +163,6 @@ diesel::table! {
 
     link_requests (id) {
         id -> DbUuid,
-        account_id -> Nullable<DbUuid>,
         email -> Text,
         ip -> Nullable<Text>,
         requested_at -> UtcTime,

@@ -241,7 +241,6 @@ async fn concurrent_link_requests_are_counted_one_by_one() {
         tasks.push(tokio::spawn(async move {
             let request = LinkRequest {
                 id: LinkRequestId::generate(random.as_ref()),
-                account_id: None,
                 email: EmailAddress::parse("email", "ap@acme.example").unwrap(),
                 ip: "192.0.2.7".parse().ok(),
                 requested_at: now,

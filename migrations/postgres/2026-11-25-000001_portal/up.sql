@@ -129,7 +129,6 @@ CREATE INDEX audit_events_session_idx ON audit_events (session_id, occurred_at, 
 
 CREATE TABLE link_requests (
     id uuid PRIMARY KEY,
-    account_id uuid,
     email text NOT NULL,
     ip text,
     requested_at timestamptz NOT NULL

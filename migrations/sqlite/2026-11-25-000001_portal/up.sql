@@ -130,7 +130,6 @@ CREATE INDEX audit_events_session_idx ON audit_events (session_id, occurred_at, 
 
 CREATE TABLE link_requests (
     id text PRIMARY KEY,
-    account_id text,
     email text NOT NULL,
     ip text,
     requested_at text NOT NULL

@@ -236,16 +236,6 @@ pub enum DocumentAction {
     MarkPaid,
 }
 
-impl DocumentAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Send => "send",
-            Self::Void => "void",
-            Self::MarkPaid => "mark paid",
-        }
-    }
-}
-
 /// A status change the document's kind or status does not allow.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a {status} {kind} cannot be {action}", kind = kind.as_str(), action = past_tense(*action))]

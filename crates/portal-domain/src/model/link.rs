@@ -71,17 +71,6 @@ pub enum LinkState {
     Revoked,
 }
 
-impl LinkState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Usable => "usable",
-            Self::Used => "used",
-            Self::Expired => "expired",
-            Self::Revoked => "revoked",
-        }
-    }
-}
-
 impl MagicLink {
     /// A link is usable until it is used, revoked, or reaches its expiry
     /// (the expiry instant itself is already too late).

@@ -6,13 +6,12 @@ use std::net::IpAddr;
 use chrono::{DateTime, Duration, Utc};
 
 use super::email::EmailAddress;
-use super::ids::{AccountId, LinkRequestId};
+use super::ids::LinkRequestId;
 
 /// One request, kept (for a day) only to count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkRequest {
     pub id: LinkRequestId,
-    pub account_id: Option<AccountId>,
     pub email: EmailAddress,
     pub ip: Option<IpAddr>,
     pub requested_at: DateTime<Utc>,

@@ -428,7 +428,6 @@ impl Portal {
         let policy = self.config.link_requests;
         let request = LinkRequest {
             id: LinkRequestId::generate(self.random.as_ref()),
-            account_id: account,
             email: email.clone(),
             ip: info.ip,
             requested_at: now,
