@@ -23,6 +23,25 @@ use crate::schema::{
 };
 use crate::sql_types::{Id, Time};
 
+/// Ends session `$id` at `$at` for `$reason`, unless it already ended;
+/// evaluates to how many sessions it ended (0 or 1). A macro rather than a
+/// function: it runs on either backend's connection.
+macro_rules! end_session {
+    ($c:expr, $id:expr, $at:expr, $reason:expr) => {
+        diesel::update(
+            sessions::table
+                .filter(sessions::id.eq($id))
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set((
+            sessions::revoked_at.eq($at),
+            sessions::revoke_reason.eq($reason.as_str()),
+        ))
+        .execute($c)
+        .await
+    };
+}
+
 #[async_trait]
 impl AccessStore for Database {
     async fn insert_link(
@@ -134,17 +153,7 @@ impl AccessStore for Database {
                         .await?;
                 }
                 if let Some(old) = replaces {
-                    diesel::update(
-                        sessions::table
-                            .filter(sessions::id.eq(old))
-                            .filter(sessions::revoked_at.is_null()),
-                    )
-                    .set((
-                        sessions::revoked_at.eq(at),
-                        sessions::revoke_reason.eq(RevokeReason::Replaced.as_str()),
-                    ))
-                    .execute(c)
-                    .await?;
+                    end_session!(c, old, at, RevokeReason::Replaced)?;
                 }
                 diesel::insert_into(audit_events::table)
                     .values(&audit)
@@ -260,17 +269,7 @@ impl AccessStore for Database {
         let mut conn = self.conn().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, Refusal, _>(async |c| {
-                let ended = diesel::update(
-                    sessions::table
-                        .filter(sessions::id.eq(Id(id.as_uuid())))
-                        .filter(sessions::revoked_at.is_null()),
-                )
-                .set((
-                    sessions::revoked_at.eq(Time(revocation.at)),
-                    sessions::revoke_reason.eq(revocation.reason.as_str()),
-                ))
-                .execute(c)
-                .await?;
+                let ended = end_session!(c, session, Time(revocation.at), revocation.reason)?;
                 if ended != 1 {
                     return Err(Refusal::Lost);
                 }
