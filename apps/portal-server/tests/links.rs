@@ -333,3 +333,58 @@ async fn revoking_a_pending_session_kills_its_link() {
         "no Continue button for a revoked session's link"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_or_overlong_input_is_refused_and_records_nothing() {
+    let app = TestApp::sqlite().await;
+    let _ = app.sent_invoice().await;
+    let browser = app.browser();
+    let huge = "a".repeat(100_000) + "@acme.example";
+    let oversized = browser
+        .post(app.url("/portal/request-link"))
+        .form(&[("email", huge.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        oversized.status().is_client_error(),
+        "{}",
+        oversized.status()
+    );
+    let overlong = "a".repeat(300) + "@acme.example";
+    let refused = browser
+        .post(app.url("/portal/request-link"))
+        .form(&[("email", overlong.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        !refused.text().await.unwrap().contains(&overlong),
+        "hostile input is not echoed"
+    );
+
+    // Neither counted against the limit: three real requests still pass.
+    for _ in 0..3 {
+        let ok = browser
+            .post(app.url("/portal/request-link"))
+            .form(&[("email", "ap@acme.example")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+    }
+    let long_token = app.url(&format!("/l/{}", "A".repeat(4000)));
+    for response in [
+        browser.get(&long_token).send().await.unwrap(),
+        browser.post(&long_token).send().await.unwrap(),
+    ] {
+        assert_eq!(response.status(), StatusCode::GONE);
+    }
+    // Only the invoice email and the three new links went out.
+    app.sink
+        .wait_for(4, std::time::Duration::from_secs(10))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.sink.messages().len(), 4);
+}
