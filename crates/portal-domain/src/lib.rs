@@ -9,4 +9,4 @@ pub mod service;
 pub mod testing;
 
 pub use model::*;
-pub use service::Portal;
+pub use service::Services;

@@ -25,8 +25,76 @@ pub struct Account {
 pub struct ApiKeyRecord {
     pub id: ApiKeyId,
     pub account_id: AccountId,
+    /// What the operator calls it ("Accounting sync").
+    pub name: Name,
+    /// The key's first characters (`psk_AbCd1234`), enough to recognise it
+    /// and far too few to use it. Unknown for keys made before prefixes
+    /// were kept.
+    pub prefix: Option<String>,
     pub key_hash: TokenHash,
     pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ApiKeyRecord {
+    pub fn is_active(&self) -> bool {
+        self.revoked_at.is_none()
+    }
+}
+
+/// An IANA time zone (`Europe/Paris`). Every date a client sees, and
+/// whether an invoice is overdue, is reckoned in the account's zone.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimeZone(chrono_tz::Tz);
+
+impl TimeZone {
+    pub const UTC: Self = Self(chrono_tz::Tz::UTC);
+
+    /// # Errors
+    /// When `name` is not an IANA time zone name.
+    pub fn parse(field: &str, name: &str) -> Result<Self, ValidationError> {
+        name.parse::<chrono_tz::Tz>()
+            .map(Self)
+            .map_err(|_| {
+                ValidationError::new(field, "must be an IANA time zone such as Europe/Paris or UTC")
+            })
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The calendar day it is at `now` in this zone.
+    pub fn today(&self, now: DateTime<Utc>) -> chrono::NaiveDate {
+        now.with_timezone(&self.0).date_naive()
+    }
+
+    /// `now` in this zone, for showing a time.
+    pub fn local(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        at.with_timezone(&self.0).naive_local()
+    }
+
+    /// The zone's abbreviation at `at` (`CET`, `EST`, `UTC`), or its offset.
+    pub fn abbreviation(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.0).format("%Z").to_string()
+    }
+
+    /// Every zone name, for API descriptions.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+}
+
+impl fmt::Debug for TimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for TimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// How long links and sessions last, and where the portal is reached.
@@ -41,6 +109,8 @@ pub struct AccountSettings {
     /// The portal's address for this account's clients; the server's own
     /// public URL when unset.
     pub public_url: Option<PublicUrl>,
+    /// The zone the account's dates are in.
+    pub time_zone: TimeZone,
 }
 
 /// Inclusive bounds of each duration setting.
@@ -57,6 +127,7 @@ impl Default for AccountSettings {
             idle_timeout: Duration::days(2),
             link_lifetime: Duration::days(14),
             public_url: None,
+            time_zone: TimeZone::UTC,
         }
     }
 }
@@ -69,6 +140,7 @@ pub struct SettingsPatch {
     pub link_lifetime: Option<Duration>,
     /// `Some(None)` clears the account's own URL.
     pub public_url: Option<Option<PublicUrl>>,
+    pub time_zone: Option<TimeZone>,
 }
 
 impl AccountSettings {
@@ -83,6 +155,7 @@ impl AccountSettings {
             idle_timeout: patch.idle_timeout.unwrap_or(self.idle_timeout),
             link_lifetime: patch.link_lifetime.unwrap_or(self.link_lifetime),
             public_url: patch.public_url.unwrap_or_else(|| self.public_url.clone()),
+            time_zone: patch.time_zone.unwrap_or(self.time_zone),
         };
         next.validate()?;
         Ok(next)
@@ -216,6 +289,21 @@ mod tests {
         let settings = AccountSettings::default();
         settings.validate().unwrap();
         assert_eq!(settings.session_lifetime, Duration::days(7));
+        assert_eq!(settings.time_zone, TimeZone::UTC);
+    }
+
+    #[test]
+    fn time_zones_are_iana_names_and_set_the_day() {
+        let paris = TimeZone::parse("time_zone", "Europe/Paris").unwrap();
+        assert_eq!(paris.name(), "Europe/Paris");
+        let late = crate::testing::ts("2026-11-25T23:30:00Z");
+        assert_eq!(TimeZone::UTC.today(late).to_string(), "2026-11-25");
+        assert_eq!(paris.today(late).to_string(), "2026-11-26");
+        assert_eq!(paris.abbreviation(late), "CET");
+        for bad in ["", "Mars/Olympus", "europe/paris", " UTC", "<script>", "+01:00"] {
+            assert!(TimeZone::parse("time_zone", bad).is_err(), "{bad}");
+        }
+        assert!(TimeZone::names().any(|n| n == "America/New_York"));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
-use super::ids::{AccountId, AuditEventId, ClientId, ContactId, DocumentId, SessionId};
+use super::ids::{AccountId, AuditEventId, ClientId, ContactId, DocumentId, PaymentId, SessionId};
 
 /// Things the audit trail records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,10 +23,14 @@ pub enum AuditAction {
     SignedOut,
     /// An operator, or turning the portal off, ended the session.
     SessionRevoked,
+    /// A payment was recorded against the client's invoices.
+    PaymentRecorded,
+    /// (Part of) a payment was refunded.
+    PaymentRefunded,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::DocumentSent,
         Self::LinkIssued,
         Self::SessionStarted,
@@ -34,6 +38,8 @@ impl AuditAction {
         Self::DocumentViewed,
         Self::SignedOut,
         Self::SessionRevoked,
+        Self::PaymentRecorded,
+        Self::PaymentRefunded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +51,8 @@ impl AuditAction {
             Self::DocumentViewed => "document_viewed",
             Self::SignedOut => "signed_out",
             Self::SessionRevoked => "session_revoked",
+            Self::PaymentRecorded => "payment_recorded",
+            Self::PaymentRefunded => "payment_refunded",
         }
     }
 
@@ -62,6 +70,7 @@ pub struct AuditEvent {
     pub contact_id: Option<ContactId>,
     pub session_id: Option<SessionId>,
     pub document_id: Option<DocumentId>,
+    pub payment_id: Option<PaymentId>,
     pub action: AuditAction,
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,

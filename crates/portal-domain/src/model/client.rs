@@ -44,5 +44,17 @@ pub struct Contact {
     pub client_id: ClientId,
     pub name: Name,
     pub email: EmailAddress,
+    /// A deactivated contact keeps its history but gets no links, emails
+    /// or sessions.
+    pub active: bool,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A change an operator makes to a contact; `None` keeps a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactPatch {
+    pub name: Option<Name>,
+    pub email: Option<EmailAddress>,
+    pub active: Option<bool>,
 }

@@ -105,6 +105,19 @@ id_type!(
     /// One request for a fresh link, kept for rate limiting.
     LinkRequestId
 );
+id_type!(
+    /// A payment received from a client.
+    PaymentId
+);
+id_type!(
+    /// A refund of (part of) a payment.
+    RefundId
+);
+id_type!(
+    /// A side effect waiting in the outbox: an email, or a request for a
+    /// new link to fulfil.
+    OutboxId
+);
 
 #[cfg(test)]
 mod tests {

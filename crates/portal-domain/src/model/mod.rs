@@ -6,34 +6,57 @@ mod audit;
 mod client;
 mod document;
 mod email;
+mod idempotency;
 mod ids;
+mod ledger;
 mod link;
 mod link_request;
+mod mail;
 mod money;
+mod outbox;
+mod page;
+mod payment;
 mod request;
+mod server_key;
 mod session;
 mod text;
 mod token;
 
 pub use account::{
     Account, AccountSettings, ApiKeyRecord, IDLE_TIMEOUT_BOUNDS, LINK_LIFETIME_BOUNDS, PublicUrl,
-    SESSION_LIFETIME_BOUNDS, SettingsPatch,
+    SESSION_LIFETIME_BOUNDS, SettingsPatch, TimeZone,
 };
 pub use audit::{AuditAction, AuditEvent};
-pub use client::{Client, ClientPatch, Contact};
+pub use client::{Client, ClientPatch, Contact, ContactPatch};
 pub use document::{
-    Document, DocumentAction, DocumentInput, DocumentKind, DocumentStatus, InvalidTransition,
-    LineItem, MAX_LINES, Quantity,
+    Document, DocumentAction, DocumentInput, DocumentKind, DocumentRecord, DocumentStatus,
+    InvalidTransition, LedgerError, LineItem, MAX_LINES, Quantity,
 };
 pub use email::EmailAddress;
+pub use idempotency::{
+    Fingerprint, IDEMPOTENCY_LEASE, IDEMPOTENCY_RETENTION, IdempotencyKey, IdempotencyRecord,
+    IdempotencyState, StoredResponse,
+};
 pub use ids::{
     AccountId, ApiKeyId, AuditEventId, ClientId, ContactId, DocumentId, InvalidId, LinkId,
-    LinkRequestId, SessionId,
+    LinkRequestId, OutboxId, PaymentId, RefundId, SessionId,
 };
+pub use ledger::{AppliedPayment, Ledger, LedgerEntry};
 pub use link::{LinkPurpose, LinkState, MagicLink, link_path};
 pub use link_request::{LINK_REQUEST_RETENTION, LinkRequest, LinkRequestCounts, LinkRequestPolicy};
-pub use money::{Currency, MAX_MINOR_AMOUNT, Money};
+pub use mail::{Attachment, Email, LINK_TOKEN_PLACEHOLDER};
+pub use money::{Currency, MAX_MINOR_AMOUNT, Money, MoneyError};
+pub use outbox::{
+    ClaimToken, Delivery, LinkRequestJob, OutboxMessage, OutboxPayload, OutboxPolicy,
+    OutboxStatus, OutboxTopic,
+};
+pub use page::{Cursor, DEFAULT_PAGE_LIMIT, PAGE_LIMITS, Page, PageRequest};
+pub use payment::{
+    Allocation, MAX_ALLOCATIONS, ManualKind, Payment, PaymentMethod, PaymentRecord,
+    PaymentStatus, Refund, RefundRefusal,
+};
 pub use request::ClientInfo;
+pub use server_key::{SealError, ServerKey};
 pub use session::{PortalSession, RevokeReason, SessionStatus, TOUCH_INTERVAL};
-pub use text::{Description, DocumentNumber, Name, ValidationError};
+pub use text::{Description, DocumentNumber, Name, Reference, ValidationError};
 pub use token::{ApiKey, Token, TokenHash};

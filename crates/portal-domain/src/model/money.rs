@@ -98,15 +98,58 @@ impl fmt::Display for Currency {
 }
 
 /// An amount in minor units of a currency (cents for USD).
+///
+/// Arithmetic is checked: adding or subtracting amounts of different
+/// currencies, or leaving the range the portal accepts
+/// ([`MAX_MINOR_AMOUNT`] either way), is an error, never a wrong number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Money {
     minor: i64,
     currency: Currency,
 }
 
+/// Why two amounts could not be combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("amounts in {0} and {1} cannot be combined")]
+    CurrencyMismatch(Currency, Currency),
+    #[error("the amount is out of range")]
+    OutOfRange,
+}
+
 impl Money {
+    /// An amount as stored or computed. Constructors that take input from
+    /// outside use [`Money::try_new`] or [`Money::parse_positive`].
     pub const fn new(minor: i64, currency: Currency) -> Self {
         Self { minor, currency }
+    }
+
+    /// # Errors
+    /// [`MoneyError::OutOfRange`] beyond [`MAX_MINOR_AMOUNT`] either way.
+    pub fn try_new(minor: i64, currency: Currency) -> Result<Self, MoneyError> {
+        if minor.unsigned_abs() > MAX_MINOR_AMOUNT.unsigned_abs() {
+            return Err(MoneyError::OutOfRange);
+        }
+        Ok(Self { minor, currency })
+    }
+
+    /// A strictly positive amount an operator typed, as the input field
+    /// `field`.
+    ///
+    /// # Errors
+    /// Zero, negative, or above [`MAX_MINOR_AMOUNT`].
+    pub fn parse_positive(
+        field: &str,
+        minor: i64,
+        currency: Currency,
+    ) -> Result<Self, ValidationError> {
+        if minor <= 0 || minor > MAX_MINOR_AMOUNT {
+            return Err(ValidationError::new(
+                field,
+                format!("must be a whole number of minor units between 1 and {MAX_MINOR_AMOUNT}"),
+            ));
+        }
+        Ok(Self { minor, currency })
     }
 
     pub const fn zero(currency: Currency) -> Self {
@@ -119,6 +162,70 @@ impl Money {
 
     pub const fn currency(&self) -> Currency {
         self.currency
+    }
+
+    pub const fn is_zero(&self) -> bool {
+        self.minor == 0
+    }
+
+    pub const fn is_positive(&self) -> bool {
+        self.minor > 0
+    }
+
+    pub const fn is_negative(&self) -> bool {
+        self.minor < 0
+    }
+
+    fn same_currency(&self, other: &Self) -> Result<(), MoneyError> {
+        if self.currency == other.currency {
+            Ok(())
+        } else {
+            Err(MoneyError::CurrencyMismatch(self.currency, other.currency))
+        }
+    }
+
+    /// # Errors
+    /// Different currencies, or a sum out of range.
+    pub fn checked_add(self, other: Self) -> Result<Self, MoneyError> {
+        self.same_currency(&other)?;
+        let sum = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::OutOfRange)?;
+        Self::try_new(sum, self.currency)
+    }
+
+    /// # Errors
+    /// Different currencies, or a difference out of range.
+    pub fn checked_sub(self, other: Self) -> Result<Self, MoneyError> {
+        self.same_currency(&other)?;
+        let difference = self
+            .minor
+            .checked_sub(other.minor)
+            .ok_or(MoneyError::OutOfRange)?;
+        Self::try_new(difference, self.currency)
+    }
+
+    /// The smaller of two amounts of one currency.
+    ///
+    /// # Errors
+    /// Different currencies.
+    pub fn checked_min(self, other: Self) -> Result<Self, MoneyError> {
+        self.same_currency(&other)?;
+        Ok(if other.minor < self.minor { other } else { self })
+    }
+
+    /// The sum of `amounts`, all in `currency`; zero for none.
+    ///
+    /// # Errors
+    /// An amount in another currency, or a sum out of range.
+    pub fn sum<I>(currency: Currency, amounts: I) -> Result<Self, MoneyError>
+    where
+        I: IntoIterator<Item = Self>,
+    {
+        amounts
+            .into_iter()
+            .try_fold(Self::zero(currency), Self::checked_add)
     }
 }
 
@@ -186,6 +293,46 @@ mod tests {
             "CHF 1,000,000.00"
         );
         assert_eq!(Money::zero(cur("USD")).to_string(), "$0.00");
+    }
+
+    #[test]
+    fn arithmetic_is_checked_for_currency_and_range() {
+        let usd = cur("USD");
+        let eur = cur("EUR");
+        let a = Money::new(1_000, usd);
+        assert_eq!(a.checked_add(Money::new(250, usd)), Ok(Money::new(1_250, usd)));
+        assert_eq!(a.checked_sub(Money::new(1_500, usd)), Ok(Money::new(-500, usd)));
+        assert_eq!(
+            a.checked_add(Money::new(1, eur)),
+            Err(MoneyError::CurrencyMismatch(usd, eur))
+        );
+        assert_eq!(
+            Money::new(MAX_MINOR_AMOUNT, usd).checked_add(Money::new(1, usd)),
+            Err(MoneyError::OutOfRange)
+        );
+        assert_eq!(
+            Money::new(i64::MIN, usd).checked_sub(Money::new(1, usd)),
+            Err(MoneyError::OutOfRange)
+        );
+        assert_eq!(Money::sum(usd, []), Ok(Money::zero(usd)));
+        assert_eq!(
+            Money::sum(usd, [a, a, Money::new(-1, usd)]),
+            Ok(Money::new(1_999, usd))
+        );
+        assert!(Money::sum(usd, [a, Money::new(1, eur)]).is_err());
+        assert_eq!(a.checked_min(Money::new(7, usd)), Ok(Money::new(7, usd)));
+    }
+
+    #[test]
+    fn typed_amounts_must_be_positive_and_in_range() {
+        let usd = cur("USD");
+        assert!(Money::parse_positive("amount", 1, usd).is_ok());
+        for bad in [0, -1, MAX_MINOR_AMOUNT + 1, i64::MIN, i64::MAX] {
+            assert_eq!(
+                Money::parse_positive("amount", bad, usd).unwrap_err().field,
+                "amount"
+            );
+        }
     }
 
     #[test]

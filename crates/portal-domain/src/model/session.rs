@@ -66,14 +66,17 @@ pub enum RevokeReason {
     PortalDisabled,
     /// The same browser redeemed another link.
     Replaced,
+    /// The contact was deactivated, or its email changed.
+    ContactChanged,
 }
 
 impl RevokeReason {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::SignedOut,
         Self::Operator,
         Self::PortalDisabled,
         Self::Replaced,
+        Self::ContactChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +85,7 @@ impl RevokeReason {
             Self::Operator => "operator",
             Self::PortalDisabled => "portal_disabled",
             Self::Replaced => "replaced",
+            Self::ContactChanged => "contact_changed",
         }
     }
 

@@ -24,6 +24,12 @@ impl Token {
     pub fn generate(random: &dyn RandomSource) -> Self {
         let mut bytes = [0u8; SECRET_BYTES];
         random.fill(&mut bytes);
+        Self::from_bytes(bytes)
+    }
+
+    /// The token of 32 secret bytes (random, or derived from the server
+    /// key).
+    pub(crate) fn from_bytes(bytes: [u8; SECRET_BYTES]) -> Self {
         Self(SecretString::from(URL_SAFE_NO_PAD.encode(bytes)))
     }
 
@@ -96,6 +102,12 @@ impl ApiKey {
 
     pub fn generate(random: &dyn RandomSource) -> Self {
         Self(Token::generate(random))
+    }
+
+    /// The first characters of the key, for telling keys apart in a list:
+    /// the prefix and 8 of the 43 secret characters.
+    pub fn display_prefix(&self) -> String {
+        format!("{}{}", Self::PREFIX, &self.0.expose()[..8])
     }
 
     pub fn parse(text: &str) -> Option<Self> {

@@ -1,15 +1,20 @@
 //! Portal sessions: authenticating a session cookie, signing out, and the
 //! operator's view of sessions (create one, read its status and audit
-//! trail, revoke it).
+//! trail, list them, revoke one).
+
+use std::sync::Arc;
 
 use crate::model::{
-    Account, AuditAction, AuditEvent, ClientInfo, Contact, ContactId, DocumentId, LinkPurpose,
-    PortalSession, RevokeReason, SessionId, SessionStatus, Token,
+    Account, AuditAction, AuditEvent, ClientInfo, Contact, ContactId, Cursor, DocumentId,
+    LinkPurpose, Page, PageRequest, PortalSession, RevokeReason, SessionId, SessionStatus, Token,
 };
-use crate::ports::{Revocation, SessionContext, SessionFilter, StoreError};
+use crate::ports::{
+    AccessStore, AuditStore, Batch, BatchStore, CrmStore, Revocation, SessionContext,
+    SessionFilter, Store, StoreError, Write,
+};
 
-use super::Portal;
-use super::links::{IssuedLink, LinkError};
+use super::Env;
+use super::links::{IssuedLink, LinkError, Links};
 
 /// Why a request carries no usable session.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +23,7 @@ pub enum AccessError {
     NoSession,
     #[error("the session is {}", .0.as_str())]
     Ended(SessionStatus),
-    #[error("the client portal is closed for this client")]
+    #[error("the client portal is closed for this client or contact")]
     PortalClosed,
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -42,13 +47,39 @@ pub struct SessionDetails {
     pub events: Vec<AuditEvent>,
 }
 
-/// The most sessions one listing returns.
-pub const MAX_SESSION_PAGE: u32 = 200;
+/// Portal sessions.
+#[derive(Clone)]
+pub struct Sessions {
+    access: Arc<dyn AccessStore>,
+    audit: Arc<dyn AuditStore>,
+    crm: Arc<dyn CrmStore>,
+    batches: Arc<dyn BatchStore>,
+    links: Links,
+    env: Env,
+}
 
-impl Portal {
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions").finish_non_exhaustive()
+    }
+}
+
+impl Sessions {
+    pub(crate) fn new(store: &Arc<dyn Store>, links: Links, env: Env) -> Self {
+        Self {
+            access: store.clone(),
+            audit: store.clone(),
+            crm: store.clone(),
+            batches: store.clone(),
+            links,
+            env,
+        }
+    }
+
     /// The live session a cookie secret belongs to. Enforces the absolute
-    /// and idle timeouts and the client's portal switch on every call, and
-    /// records the activity (at most once a minute).
+    /// and idle timeouts, the client's portal switch and the contact's
+    /// active flag on every call, and records the activity (at most once a
+    /// minute).
     ///
     /// # Errors
     /// [`AccessError::NoSession`] for a missing, malformed or unknown
@@ -59,20 +90,20 @@ impl Portal {
             .and_then(Token::parse)
             .ok_or(AccessError::NoSession)?;
         let mut ctx = self
-            .store
+            .access
             .session_by_secret(&secret.hash())
             .await?
             .ok_or(AccessError::NoSession)?;
-        let now = self.clock.now();
+        let now = self.env.now();
         match ctx.session.status(now, ctx.account.settings.idle_timeout) {
             SessionStatus::Active => {}
             other => return Err(AccessError::Ended(other)),
         }
-        if !ctx.client.portal_open() {
+        if !ctx.client.portal_open() || !ctx.contact.active {
             return Err(AccessError::PortalClosed);
         }
         if ctx.session.needs_touch(now) {
-            self.store.touch_session(ctx.session.id, now).await?;
+            self.access.touch_session(ctx.session.id, now).await?;
             ctx.session.last_seen_at = Some(now);
         }
         Ok(ctx)
@@ -87,9 +118,10 @@ impl Portal {
         ctx: &SessionContext,
         info: &ClientInfo,
     ) -> Result<(), StoreError> {
-        let now = self.clock.now();
+        let now = self.env.now();
         let event = self
-            .audit_event(&ctx.account, ctx.client.id, AuditAction::SignedOut)
+            .env
+            .audit(ctx.account.id, ctx.client.id, AuditAction::SignedOut)
             .contact(ctx.contact.id)
             .session(ctx.session.id)
             .from(info)
@@ -99,7 +131,7 @@ impl Portal {
             at: now,
             reason: RevokeReason::SignedOut,
         };
-        self.store
+        self.access
             .revoke_session(ctx.session.id, revocation, &event)
             .await?;
         Ok(())
@@ -109,25 +141,29 @@ impl Portal {
     /// activates it (`POST /api/crm/client-portal-sessions`).
     ///
     /// # Errors
-    /// As for [`Portal::portal_link`].
+    /// As for [`Links::portal_link`].
     pub async fn create_session(
         &self,
         account: &Account,
         contact: ContactId,
         document: Option<DocumentId>,
     ) -> Result<IssuedLink, LinkError> {
-        let (contact, client) = self.linkable(account, contact, document).await?;
+        let (contact, client) = self.links.linkable(account, contact, document).await?;
         let issued = self
-            .issue_link(account, &contact, document, LinkPurpose::ApiSession)
-            .await?;
+            .links
+            .mint(account, &contact, document, LinkPurpose::ApiSession);
         let mut event = self
-            .audit_event(account, client.id, AuditAction::LinkIssued)
+            .env
+            .audit(account.id, client.id, AuditAction::LinkIssued)
             .contact(contact.id)
             .document(document);
         if let Some(session) = &issued.pending_session {
             event = event.session(session.id);
         }
-        self.store.record(&event.build()).await?;
+        let batch = Batch::new()
+            .with(issued.write())
+            .with(Write::Audit(event.build()));
+        self.batches.commit(&batch).await?;
         Ok(issued)
     }
 
@@ -141,14 +177,14 @@ impl Portal {
         id: SessionId,
     ) -> Result<SessionDetails, SessionError> {
         let session = self
-            .store
+            .access
             .session(account.id, id)
             .await?
             .ok_or(SessionError::NotFound)?;
-        let contact = self.store.contact(account.id, session.contact_id).await?;
-        let events = self.store.session_events(account.id, session.id).await?;
+        let contact = self.crm.contact(account.id, session.contact_id).await?;
+        let events = self.audit.session_events(account.id, session.id).await?;
         Ok(SessionDetails {
-            status: session.status(self.clock.now(), account.settings.idle_timeout),
+            status: session.status(self.env.now(), account.settings.idle_timeout),
             session,
             contact,
             events,
@@ -163,22 +199,16 @@ impl Portal {
         &self,
         account: &Account,
         filter: SessionFilter,
-    ) -> Result<Vec<(PortalSession, SessionStatus)>, StoreError> {
-        let filter = SessionFilter {
-            limit: filter.limit.clamp(1, MAX_SESSION_PAGE),
-            ..filter
-        };
-        let now = self.clock.now();
-        Ok(self
-            .store
-            .sessions(account.id, filter)
-            .await?
-            .into_iter()
-            .map(|s| {
+        page: PageRequest,
+    ) -> Result<Page<(PortalSession, SessionStatus)>, StoreError> {
+        let now = self.env.now();
+        let rows = self.access.sessions(account.id, filter, &page).await?;
+        Ok(
+            Page::from_rows(rows, &page, |s| Cursor::new(s.created_at, s.id.as_uuid())).map(|s| {
                 let status = s.status(now, account.settings.idle_timeout);
                 (s, status)
-            })
-            .collect())
+            }),
+        )
     }
 
     /// Ends a session on an operator's request. Revoking an ended session
@@ -192,13 +222,14 @@ impl Portal {
         id: SessionId,
     ) -> Result<SessionDetails, SessionError> {
         let session = self
-            .store
+            .access
             .session(account.id, id)
             .await?
             .ok_or(SessionError::NotFound)?;
-        let now = self.clock.now();
+        let now = self.env.now();
         let event = self
-            .audit_event(account, session.client_id, AuditAction::SessionRevoked)
+            .env
+            .audit(account.id, session.client_id, AuditAction::SessionRevoked)
             .contact(session.contact_id)
             .session(session.id)
             .at(now)
@@ -207,7 +238,7 @@ impl Portal {
             at: now,
             reason: RevokeReason::Operator,
         };
-        self.store
+        self.access
             .revoke_session(session.id, revocation, &event)
             .await?;
         self.session_details(account, id).await

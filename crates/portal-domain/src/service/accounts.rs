@@ -1,19 +1,27 @@
-//! Accounts: creating one with its API key, authenticating operators,
-//! and changing an account's portal settings.
+//! Accounts: creating one with its first API key, authenticating
+//! operators, changing an account's settings, and managing its API keys.
+
+use std::sync::Arc;
 
 use crate::model::{
-    Account, AccountId, AccountSettings, ApiKey, ApiKeyId, ApiKeyRecord, Name, SettingsPatch,
-    ValidationError,
+    Account, AccountId, AccountSettings, ApiKey, ApiKeyId, ApiKeyRecord, Name, Page, PageRequest,
+    SettingsPatch, ValidationError,
 };
-use crate::ports::StoreError;
+use crate::ports::{AccountStore, KeyRevocation, StoreError};
 
-use super::Portal;
-use super::crm::UPDATE_ATTEMPTS;
+use super::{Env, UPDATE_ATTEMPTS};
 
 /// A new account and its API key, which is never shown again.
 #[derive(Debug)]
 pub struct CreatedAccount {
     pub account: Account,
+    pub api_key: ApiKey,
+}
+
+/// A new API key: its record, and the key itself, shown this once.
+#[derive(Debug)]
+pub struct CreatedApiKey {
+    pub record: ApiKeyRecord,
     pub api_key: ApiKey,
 }
 
@@ -35,7 +43,46 @@ pub enum SettingsError {
     Store(#[from] StoreError),
 }
 
-impl Portal {
+#[derive(Debug, thiserror::Error)]
+pub enum ApiKeyError {
+    #[error("no API key with this id")]
+    NotFound,
+    #[error("this is the account's last active API key; create another before revoking it")]
+    LastActiveKey,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Accounts and their operator API keys.
+#[derive(Clone)]
+pub struct Accounts {
+    store: Arc<dyn AccountStore>,
+    env: Env,
+}
+
+impl std::fmt::Debug for Accounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Accounts").finish_non_exhaustive()
+    }
+}
+
+impl Accounts {
+    pub(crate) fn new(store: Arc<dyn AccountStore>, env: Env) -> Self {
+        Self { store, env }
+    }
+
+    fn key_record(&self, account: AccountId, name: Name, key: &ApiKey) -> ApiKeyRecord {
+        ApiKeyRecord {
+            id: ApiKeyId::generate(self.env.random()),
+            account_id: account,
+            name,
+            prefix: Some(key.display_prefix()),
+            key_hash: key.hash(),
+            created_at: self.env.now(),
+            revoked_at: None,
+        }
+    }
+
     /// Creates an account with default settings and one API key.
     ///
     /// # Errors
@@ -45,27 +92,23 @@ impl Portal {
         name: Name,
         demo: bool,
     ) -> Result<CreatedAccount, StoreError> {
-        let now = self.clock.now();
+        let now = self.env.now();
         let account = Account {
-            id: AccountId::generate(self.random.as_ref()),
+            id: AccountId::generate(self.env.random()),
             name,
             settings: AccountSettings::default(),
             demo,
             created_at: now,
             updated_at: now,
         };
-        let api_key = ApiKey::generate(self.random.as_ref());
-        let record = ApiKeyRecord {
-            id: ApiKeyId::generate(self.random.as_ref()),
-            account_id: account.id,
-            key_hash: api_key.hash(),
-            created_at: now,
-        };
+        let api_key = ApiKey::generate(self.env.random());
+        let record = self.key_record(account.id, default_key_name(), &api_key);
         self.store.insert_account(&account, &record).await?;
         Ok(CreatedAccount { account, api_key })
     }
 
-    /// The account an operator's API key belongs to.
+    /// The account an operator's API key belongs to. A revoked key stops
+    /// working at once: every request looks the key up again.
     ///
     /// # Errors
     /// [`OperatorAuthError::InvalidKey`] for a malformed, unknown or
@@ -88,13 +131,14 @@ impl Portal {
         name: Option<Name>,
         patch: SettingsPatch,
     ) -> Result<Account, SettingsError> {
-        // Compare-and-set on what was read, as for clients.
+        // Compare-and-set on what was read: a concurrent change makes the
+        // write miss, and the patch is applied again to the new state.
         let mut current = account.clone();
         for _ in 0..UPDATE_ATTEMPTS {
             let updated = Account {
                 name: name.clone().unwrap_or_else(|| current.name.clone()),
                 settings: current.settings.apply(patch.clone())?,
-                updated_at: self.clock.now(),
+                updated_at: self.env.now(),
                 ..current.clone()
             };
             if self.store.update_account(&current, &updated).await? {
@@ -109,12 +153,72 @@ impl Portal {
         Err(SettingsError::ChangedConcurrently)
     }
 
+    /// Adds a named API key to the account.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn create_api_key(
+        &self,
+        account: &Account,
+        name: Name,
+    ) -> Result<CreatedApiKey, StoreError> {
+        let api_key = ApiKey::generate(self.env.random());
+        let record = self.key_record(account.id, name, &api_key);
+        self.store.insert_api_key(&record).await?;
+        Ok(CreatedApiKey { record, api_key })
+    }
+
+    /// The account's keys, oldest first, revoked ones included.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn api_keys(
+        &self,
+        account: &Account,
+        page: PageRequest,
+    ) -> Result<Page<ApiKeyRecord>, StoreError> {
+        let rows = self.store.api_keys(account.id, &page).await?;
+        Ok(Page::from_rows(rows, &page, |k| {
+            crate::model::Cursor::new(k.created_at, k.id.as_uuid())
+        }))
+    }
+
+    /// Revokes a key; requests with it fail from now on. Revoking a revoked
+    /// key changes nothing and is not an error.
+    ///
+    /// # Errors
+    /// [`ApiKeyError::NotFound`]; [`ApiKeyError::LastActiveKey`], so an
+    /// account never locks itself out of its API.
+    pub async fn revoke_api_key(
+        &self,
+        account: &Account,
+        id: ApiKeyId,
+    ) -> Result<ApiKeyRecord, ApiKeyError> {
+        match self
+            .store
+            .revoke_api_key(account.id, id, self.env.now())
+            .await?
+        {
+            KeyRevocation::Revoked(key) | KeyRevocation::AlreadyRevoked(key) => Ok(key),
+            KeyRevocation::LastActiveKey => Err(ApiKeyError::LastActiveKey),
+            KeyRevocation::NotFound => Err(ApiKeyError::NotFound),
+        }
+    }
+
     /// The demo account, if one was seeded.
     ///
     /// # Errors
     /// When the store fails.
     pub async fn demo_account(&self) -> Result<Option<Account>, StoreError> {
         self.store.demo_account().await
+    }
+
+    /// The account with this id.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        self.store.account(id).await
     }
 
     /// How many accounts exist (a new database has none).
@@ -124,4 +228,8 @@ impl Portal {
     pub async fn account_count(&self) -> Result<u64, StoreError> {
         self.store.account_count().await
     }
+}
+
+fn default_key_name() -> Name {
+    Name::parse("name", "Default").unwrap_or_else(|_| unreachable!("a valid name"))
 }

@@ -1,12 +1,15 @@
-//! Client companies and their billing contacts, as operators manage them.
+//! Client companies and their billing contacts, as operators manage them,
+//! and a client's audit trail.
+
+use std::sync::Arc;
 
 use crate::model::{
-    Account, AuditEvent, Client, ClientId, ClientPatch, Contact, ContactId, EmailAddress, Name,
-    RevokeReason,
+    Account, AuditEvent, Client, ClientId, ClientPatch, Contact, ContactId, ContactPatch, Cursor,
+    EmailAddress, Name, Page, PageRequest, RevokeReason,
 };
-use crate::ports::{Conflict, Revocation, StoreError};
+use crate::ports::{AuditStore, Conflict, CrmStore, Revocation, Store, StoreError};
 
-use super::Portal;
+use super::{Env, UPDATE_ATTEMPTS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CrmError {
@@ -16,27 +19,52 @@ pub enum CrmError {
     ContactNotFound,
     #[error("this client already has a contact with this email")]
     DuplicateContactEmail,
-    #[error("the client kept changing while this request was handled; try again")]
+    #[error("the record kept changing while this request was handled; try again")]
     ChangedConcurrently,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// A client after an update, and what turning its portal off ended.
+/// A client after an update, and what closing its portal ended.
 #[derive(Debug, Clone)]
 pub struct ClientUpdate {
     pub client: Client,
-    /// Live sessions ended because the portal was turned off.
+    /// Live sessions ended because the portal was closed.
     pub sessions_revoked: u64,
 }
 
-/// How often an update is tried against concurrent changes before giving up.
-pub(super) const UPDATE_ATTEMPTS: usize = 3;
+/// A contact after an update, and what deactivating it (or changing its
+/// email) ended.
+#[derive(Debug, Clone)]
+pub struct ContactUpdate {
+    pub contact: Contact,
+    /// Live sessions ended.
+    pub sessions_revoked: u64,
+}
 
-/// The most audit events one read returns.
-pub const MAX_AUDIT_PAGE: u32 = 500;
+/// Clients and contacts.
+#[derive(Clone)]
+pub struct Crm {
+    store: Arc<dyn CrmStore>,
+    audit: Arc<dyn AuditStore>,
+    env: Env,
+}
 
-impl Portal {
+impl std::fmt::Debug for Crm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crm").finish_non_exhaustive()
+    }
+}
+
+impl Crm {
+    pub(crate) fn new(store: &Arc<dyn Store>, env: Env) -> Self {
+        Self {
+            store: store.clone(),
+            audit: store.clone(),
+            env,
+        }
+    }
+
     /// # Errors
     /// When the store fails.
     pub async fn create_client(
@@ -45,9 +73,9 @@ impl Portal {
         name: Name,
         portal_enabled: bool,
     ) -> Result<Client, CrmError> {
-        let now = self.clock.now();
+        let now = self.env.now();
         let client = Client {
-            id: ClientId::generate(self.random.as_ref()),
+            id: ClientId::generate(self.env.random()),
             account_id: account.id,
             name,
             portal_enabled,
@@ -68,15 +96,25 @@ impl Portal {
             .ok_or(CrmError::ClientNotFound)
     }
 
+    /// The account's clients, oldest first.
+    ///
     /// # Errors
     /// When the store fails.
-    pub async fn clients(&self, account: &Account) -> Result<Vec<Client>, CrmError> {
-        Ok(self.store.clients(account.id).await?)
+    pub async fn clients(
+        &self,
+        account: &Account,
+        page: PageRequest,
+    ) -> Result<Page<Client>, CrmError> {
+        let rows = self.store.clients(account.id, &page).await?;
+        Ok(Page::from_rows(rows, &page, |c| {
+            Cursor::new(c.created_at, c.id.as_uuid())
+        }))
     }
 
     /// Renames a client or changes its flags. Closing its portal (turning
-    /// it off, or making the client inactive) ends every live session and
-    /// unused link of its contacts in the same write.
+    /// it off, or marking the client inactive) ends every live session and
+    /// unused link of its contacts in the same write; an inactive client
+    /// keeps its history but gets no new sends or links.
     ///
     /// # Errors
     /// [`CrmError::ClientNotFound`].
@@ -90,7 +128,7 @@ impl Portal {
         // write miss, and the patch is applied again to the new state.
         for _ in 0..UPDATE_ATTEMPTS {
             let current = self.client(account, id).await?;
-            let now = self.clock.now();
+            let now = self.env.now();
             let client = Client {
                 name: patch.name.clone().unwrap_or_else(|| current.name.clone()),
                 portal_enabled: patch.portal_enabled.unwrap_or(current.portal_enabled),
@@ -126,13 +164,16 @@ impl Portal {
         email: EmailAddress,
     ) -> Result<Contact, CrmError> {
         let client = self.client(account, client).await?;
+        let now = self.env.now();
         let contact = Contact {
-            id: ContactId::generate(self.random.as_ref()),
+            id: ContactId::generate(self.env.random()),
             account_id: account.id,
             client_id: client.id,
             name,
             email,
-            created_at: self.clock.now(),
+            active: true,
+            created_at: now,
+            updated_at: now,
         };
         match self.store.insert_contact(&contact).await {
             Ok(()) => Ok(contact),
@@ -152,18 +193,69 @@ impl Portal {
             .ok_or(CrmError::ContactNotFound)
     }
 
+    /// A client's contacts, oldest first.
+    ///
     /// # Errors
     /// [`CrmError::ClientNotFound`].
     pub async fn contacts(
         &self,
         account: &Account,
         client: ClientId,
-    ) -> Result<Vec<Contact>, CrmError> {
+        page: PageRequest,
+    ) -> Result<Page<Contact>, CrmError> {
         let client = self.client(account, client).await?;
-        Ok(self.store.contacts(account.id, client.id).await?)
+        let rows = self.store.contacts(account.id, client.id, &page).await?;
+        Ok(Page::from_rows(rows, &page, |c| {
+            Cursor::new(c.created_at, c.id.as_uuid())
+        }))
     }
 
-    /// The latest entries of a client's audit trail, newest first.
+    /// Renames a contact, changes its email, or (de)activates it.
+    /// Deactivating a contact, or moving its email elsewhere, ends its live
+    /// sessions and unused links in the same write: they were proven by the
+    /// old address.
+    ///
+    /// # Errors
+    /// [`CrmError::ContactNotFound`], [`CrmError::DuplicateContactEmail`].
+    pub async fn update_contact(
+        &self,
+        account: &Account,
+        id: ContactId,
+        patch: ContactPatch,
+    ) -> Result<ContactUpdate, CrmError> {
+        for _ in 0..UPDATE_ATTEMPTS {
+            let current = self.contact(account, id).await?;
+            let now = self.env.now();
+            let contact = Contact {
+                name: patch.name.clone().unwrap_or_else(|| current.name.clone()),
+                email: patch.email.clone().unwrap_or_else(|| current.email.clone()),
+                active: patch.active.unwrap_or(current.active),
+                updated_at: now,
+                ..current.clone()
+            };
+            let ends_access = current.active && (!contact.active || contact.email != current.email);
+            let revoke = ends_access.then_some(Revocation {
+                at: now,
+                reason: RevokeReason::ContactChanged,
+            });
+            match self.store.update_contact(&current, &contact, revoke).await {
+                Ok(Some(sessions_revoked)) => {
+                    return Ok(ContactUpdate {
+                        contact,
+                        sessions_revoked,
+                    });
+                }
+                Ok(None) => {}
+                Err(StoreError::Conflict(Conflict::ContactEmail)) => {
+                    return Err(CrmError::DuplicateContactEmail);
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(CrmError::ChangedConcurrently)
+    }
+
+    /// A client's audit trail, newest first.
     ///
     /// # Errors
     /// [`CrmError::ClientNotFound`].
@@ -171,12 +263,12 @@ impl Portal {
         &self,
         account: &Account,
         client: ClientId,
-        limit: u32,
-    ) -> Result<Vec<AuditEvent>, CrmError> {
+        page: PageRequest,
+    ) -> Result<Page<AuditEvent>, CrmError> {
         let client = self.client(account, client).await?;
-        Ok(self
-            .store
-            .client_events(account.id, client.id, limit.clamp(1, MAX_AUDIT_PAGE))
-            .await?)
+        let rows = self.audit.client_events(account.id, client.id, &page).await?;
+        Ok(Page::from_rows(rows, &page, |e| {
+            Cursor::new(e.occurred_at, e.id.as_uuid())
+        }))
     }
 }

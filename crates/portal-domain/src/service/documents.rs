@@ -1,15 +1,23 @@
-//! Documents as operators manage them: create, read, send, void, mark paid.
+//! Documents as operators manage them: create, read, list, send, void.
+//! Sending writes the status change, the link, the audit event and the
+//! email (an outbox row) in one unit; the email goes out afterwards.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Account, AuditAction, ClientId, ContactId, Document, DocumentAction, DocumentId, DocumentInput,
-    DocumentKind, EmailAddress, InvalidTransition, LinkPurpose, ValidationError,
+    Account, AuditAction, ClientId, ContactId, Cursor, Document, DocumentAction, DocumentId,
+    DocumentInput, DocumentKind, EmailAddress, InvalidTransition, LinkPurpose, OutboxId,
+    OutboxTopic, Page, PageRequest, ValidationError,
 };
 use crate::notify;
-use crate::ports::{Conflict, DocumentFilter, MailError, StoreError};
+use crate::ports::{
+    Batch, BatchStore, Conflict, CrmStore, DocumentFilter, DocumentStore, Store, StoreError, Write,
+};
 
-use super::Portal;
+use super::links::Links;
+use super::{Env, UPDATE_ATTEMPTS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
@@ -21,6 +29,8 @@ pub enum DocumentError {
     ContactNotFound,
     #[error("this contact belongs to another client than the document")]
     ContactOfAnotherClient,
+    #[error("the contact is deactivated; reactivate it or send to another contact")]
+    ContactInactive,
     #[error("the client is inactive; reactivate it before sending")]
     ClientInactive,
     #[error("a document of this kind with this number already exists")]
@@ -34,8 +44,6 @@ pub enum DocumentError {
     #[error("the client's portal was turned off while the document was being sent; send it again")]
     PortalClosedMeanwhile,
     #[error(transparent)]
-    Mail(#[from] MailError),
-    #[error(transparent)]
     Store(StoreError),
 }
 
@@ -48,17 +56,45 @@ impl From<StoreError> for DocumentError {
     }
 }
 
-/// A document after it was emailed.
+/// A document after it was sent.
 #[derive(Debug, Clone)]
 pub struct SentDocument {
     pub document: Document,
     pub sent_to: EmailAddress,
     /// When the emailed portal link expires; `None` when the client's
-    /// portal is off and the email carried no link.
+    /// portal is off and the email carries no link.
     pub link_expires_at: Option<DateTime<Utc>>,
+    /// The outbox item delivering the email.
+    pub queued: OutboxId,
 }
 
-impl Portal {
+/// Invoices, estimates and contracts.
+#[derive(Clone)]
+pub struct Documents {
+    store: Arc<dyn DocumentStore>,
+    crm: Arc<dyn CrmStore>,
+    batches: Arc<dyn BatchStore>,
+    links: Links,
+    env: Env,
+}
+
+impl std::fmt::Debug for Documents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Documents").finish_non_exhaustive()
+    }
+}
+
+impl Documents {
+    pub(crate) fn new(store: &Arc<dyn Store>, links: Links, env: Env) -> Self {
+        Self {
+            store: store.clone(),
+            crm: store.clone(),
+            batches: store.clone(),
+            links,
+            env,
+        }
+    }
+
     /// Creates a draft document for one of the account's clients.
     ///
     /// # Errors
@@ -69,15 +105,15 @@ impl Portal {
         account: &Account,
         input: DocumentInput,
     ) -> Result<Document, DocumentError> {
-        self.store
+        self.crm
             .client(account.id, input.client_id)
             .await?
             .ok_or(DocumentError::ClientNotFound)?;
         let document = Document::draft(
-            DocumentId::generate(self.random.as_ref()),
+            DocumentId::generate(self.env.random()),
             account.id,
             input,
-            self.clock.now(),
+            self.env.now(),
         )?;
         match self.store.insert_document(&document).await {
             Ok(()) => Ok(document),
@@ -102,11 +138,11 @@ impl Portal {
         self.store
             .document(account.id, id)
             .await?
-            .filter(|d| d.kind == kind)
+            .filter(|d| d.kind() == kind)
             .ok_or(DocumentError::NotFound)
     }
 
-    /// Documents of one kind, for one client or all.
+    /// Documents of one kind, for one client or all, newest first.
     ///
     /// # Errors
     /// [`DocumentError::ClientNotFound`] for an unknown client filter.
@@ -115,9 +151,10 @@ impl Portal {
         account: &Account,
         kind: DocumentKind,
         client: Option<ClientId>,
-    ) -> Result<Vec<Document>, DocumentError> {
+        page: PageRequest,
+    ) -> Result<Page<Document>, DocumentError> {
         if let Some(client) = client {
-            self.store
+            self.crm
                 .client(account.id, client)
                 .await?
                 .ok_or(DocumentError::ClientNotFound)?;
@@ -125,22 +162,26 @@ impl Portal {
         let filter = DocumentFilter {
             client,
             kind: Some(kind),
-            sent_only: false,
         };
-        Ok(self.store.documents(account.id, filter).await?)
+        let rows = self.store.documents(account.id, filter, &page).await?;
+        Ok(Page::from_rows(rows, &page, |d| {
+            Cursor::new(d.created_at(), d.id().as_uuid())
+        }))
     }
 
     /// Emails a document to one of its client's contacts, with a magic
     /// link scoped to that contact and document when the client's portal is
     /// on. A draft becomes sent; sending again re-sends the email.
     ///
-    /// The email goes first: if it fails, the link is revoked and the
-    /// document is left as it was.
+    /// The status change, the link, the audit event and the email are
+    /// written together; the email is delivered from the outbox after, so a
+    /// mail server that is down delays it but never loses it.
     ///
     /// # Errors
-    /// [`DocumentError::ContactOfAnotherClient`], [`DocumentError::ClientInactive`],
+    /// [`DocumentError::ContactOfAnotherClient`],
+    /// [`DocumentError::ContactInactive`], [`DocumentError::ClientInactive`],
     /// [`DocumentError::Transition`] for a void document,
-    /// [`DocumentError::Mail`] when the email was not accepted.
+    /// [`DocumentError::ChangedConcurrently`].
     pub async fn send_document(
         &self,
         account: &Account,
@@ -148,113 +189,98 @@ impl Portal {
         id: DocumentId,
         contact: ContactId,
     ) -> Result<SentDocument, DocumentError> {
-        let document = self.document(account, kind, id).await?;
         let contact = self
-            .store
+            .crm
             .contact(account.id, contact)
             .await?
             .ok_or(DocumentError::ContactNotFound)?;
-        if contact.client_id != document.client_id {
-            return Err(DocumentError::ContactOfAnotherClient);
-        }
-        let client = self
-            .store
-            .client(account.id, document.client_id)
-            .await?
-            .ok_or(DocumentError::ClientNotFound)?;
-        if !client.active {
-            return Err(DocumentError::ClientInactive);
-        }
-        let sent = document.apply(DocumentAction::Send, self.clock.now())?;
-
-        let link = if client.portal_enabled {
-            Some(
-                self.issue_link(
-                    account,
-                    &contact,
-                    Some(document.id),
-                    LinkPurpose::DocumentSent,
-                )
-                .await?,
-            )
-        } else {
-            None
-        };
-        let email = notify::document_email(
-            account,
-            &contact,
-            &sent,
-            link.as_ref().map(|l| l.email_link()),
-        );
-        self.mail_link(&email, link.as_ref()).await?;
-        if sent.status != document.status
-            && !self
-                .store
-                .update_document_status(&sent, document.status)
+        for _ in 0..UPDATE_ATTEMPTS {
+            let document = self.document(account, kind, id).await?;
+            if contact.client_id != document.client_id() {
+                return Err(DocumentError::ContactOfAnotherClient);
+            }
+            let client = self
+                .crm
+                .client(account.id, document.client_id())
                 .await?
-        {
-            return Err(DocumentError::ChangedConcurrently);
+                .ok_or(DocumentError::ClientNotFound)?;
+            if !client.active {
+                return Err(DocumentError::ClientInactive);
+            }
+            if !contact.active {
+                return Err(DocumentError::ContactInactive);
+            }
+            let sent = document.apply(DocumentAction::Send, self.env.now())?;
+            let link = client.portal_enabled.then(|| {
+                self.links
+                    .mint(account, &contact, Some(document.id()), LinkPurpose::DocumentSent)
+            });
+            let email = notify::document_email(
+                account,
+                &contact,
+                &sent,
+                link.as_ref().map(|l| l.email_link()),
+            );
+            let message = self.env.email(
+                account.id,
+                OutboxTopic::DocumentSent,
+                email,
+                link.as_ref().map(|l| l.link.id),
+            );
+            let queued = message.id;
+            let mut batch = Batch::new();
+            if let Some(link) = &link {
+                batch.push(link.write());
+            }
+            batch
+                .push(Write::UpdateDocument(sent.clone()))
+                .push(Write::RecordRecipient {
+                    document: document.id(),
+                    contact: contact.id,
+                    at: self.env.now(),
+                })
+                .push(Write::Audit(
+                    self.env
+                        .audit(account.id, client.id, AuditAction::DocumentSent)
+                        .contact(contact.id)
+                        .document(Some(document.id()))
+                        .build(),
+                ))
+                .push(Write::Enqueue(message));
+            if self.batches.commit(&batch).await? {
+                return Ok(SentDocument {
+                    document: sent.bumped(),
+                    sent_to: contact.email,
+                    link_expires_at: link.map(|l| l.link.expires_at),
+                    queued,
+                });
+            }
         }
-        let event = self
-            .audit_event(account, client.id, AuditAction::DocumentSent)
-            .contact(contact.id)
-            .document(Some(document.id))
-            .build();
-        self.store.record(&event).await?;
-        Ok(SentDocument {
-            document: sent,
-            sent_to: contact.email,
-            link_expires_at: link.map(|l| l.link.expires_at),
-        })
+        Err(DocumentError::ChangedConcurrently)
     }
 
-    /// Voids a draft or sent document. The client still sees a void
-    /// document that was sent, marked as void.
+    /// Voids a draft, a sent estimate or contract, or an invoice with
+    /// nothing paid on it. The client still sees a void document that was
+    /// sent, marked as void.
     ///
     /// # Errors
-    /// [`DocumentError::Transition`] for a paid or already void document.
+    /// [`DocumentError::Transition`] for a paid, partially paid or already
+    /// void document.
     pub async fn void_document(
         &self,
         account: &Account,
         kind: DocumentKind,
         id: DocumentId,
     ) -> Result<Document, DocumentError> {
-        self.change_status(account, kind, id, DocumentAction::Void)
-            .await
-    }
-
-    /// Marks a sent invoice paid, for a payment received outside the
-    /// portal (a cheque, a bank transfer).
-    ///
-    /// # Errors
-    /// [`DocumentError::Transition`] unless it is a sent invoice.
-    pub async fn mark_document_paid(
-        &self,
-        account: &Account,
-        kind: DocumentKind,
-        id: DocumentId,
-    ) -> Result<Document, DocumentError> {
-        self.change_status(account, kind, id, DocumentAction::MarkPaid)
-            .await
-    }
-
-    async fn change_status(
-        &self,
-        account: &Account,
-        kind: DocumentKind,
-        id: DocumentId,
-        action: DocumentAction,
-    ) -> Result<Document, DocumentError> {
         let document = self.document(account, kind, id).await?;
-        let next = document.apply(action, self.clock.now())?;
-        if next.status != document.status
-            && !self
-                .store
-                .update_document_status(&next, document.status)
-                .await?
+        let next = document.apply(DocumentAction::Void, self.env.now())?;
+        if !self
+            .batches
+            .commit(&Batch::new().with(Write::UpdateDocument(next.clone())))
+            .await?
         {
             return Err(DocumentError::ChangedConcurrently);
         }
-        Ok(next)
+        Ok(next.bumped())
     }
 }

@@ -1,23 +1,34 @@
 //! Magic links: issuing them, previewing one without using it, redeeming
-//! one into a session, and the "email me a new link" request.
+//! one into a session, and the "email me a new link" request, which the
+//! outbox fulfils.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::model::{
-    Account, AccountId, AuditAction, Client, ClientInfo, Contact, ContactId, DocumentId,
-    EmailAddress, LINK_REQUEST_RETENTION, LinkId, LinkPurpose, LinkRequest, LinkRequestId,
-    LinkState, MagicLink, Name, PortalSession, SessionId, Token, ValidationError, link_path,
+    Account, AccountId, AuditAction, ClaimToken, Client, ClientInfo, Contact, ContactId,
+    DocumentId, EmailAddress, LINK_REQUEST_RETENTION, LINK_TOKEN_PLACEHOLDER, LinkId, LinkPurpose,
+    LinkRequest, LinkRequestId, LinkRequestJob, LinkState, MagicLink, Name, OutboxId,
+    OutboxMessage, OutboxPayload, OutboxTopic, PortalSession, SessionId, Token, ValidationError,
+    link_path,
 };
 use crate::notify::{self, EmailLink};
-use crate::ports::{Conflict, Email, MailError, Redemption, StoreError};
+use crate::ports::{
+    AccessStore, AccountStore, Batch, BatchStore, Conflict, CrmStore, DocumentStore,
+    LinkRequestStore, Redemption, Store, StoreError, Write,
+};
 
-use super::Portal;
+use super::{Env, UPDATE_ATTEMPTS};
 
 /// A freshly minted link. Its URL carries the token, so it is shown once
 /// and never printed by `Debug`.
 pub struct IssuedLink {
     pub link: MagicLink,
+    /// The link itself, for an API answer or the console.
     pub url: String,
+    /// The link as an email carries it until delivery: the token is put in
+    /// only then.
+    email_url: String,
     /// The pending session this link activates (API-created sessions).
     pub pending_session: Option<PortalSession>,
 }
@@ -25,8 +36,16 @@ pub struct IssuedLink {
 impl IssuedLink {
     pub(super) fn email_link(&self) -> EmailLink<'_> {
         EmailLink {
-            url: &self.url,
+            url: &self.email_url,
             expires_at: self.link.expires_at,
+        }
+    }
+
+    /// The writes that store the link (and its pending session).
+    pub(super) fn write(&self) -> Write {
+        Write::InsertLink {
+            link: self.link.clone(),
+            pending: self.pending_session.clone(),
         }
     }
 }
@@ -44,6 +63,8 @@ impl fmt::Debug for IssuedLink {
 pub enum LinkError {
     #[error("no contact with this id")]
     ContactNotFound,
+    #[error("the contact is deactivated; no links can be issued to it")]
+    ContactInactive,
     #[error("no document with this id for this contact's client")]
     DocumentNotFound,
     #[error("the document is a draft; send it before linking to it")]
@@ -52,8 +73,6 @@ pub enum LinkError {
     PortalDisabled,
     #[error("the client is inactive; no links can be issued")]
     ClientInactive,
-    #[error(transparent)]
-    Mail(#[from] MailError),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -78,7 +97,8 @@ pub enum LinkRejection {
     Used,
     Expired,
     Revoked,
-    /// The client's portal is off or the client is inactive.
+    /// The client's portal is off, the client inactive, or the contact
+    /// deactivated.
     PortalClosed,
 }
 
@@ -86,9 +106,7 @@ pub enum LinkRejection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkPreview {
     /// The link would open this account's portal.
-    Usable {
-        account_name: Name,
-    },
+    Usable { account_name: Name },
     Unusable(LinkRejection),
 }
 
@@ -120,25 +138,6 @@ pub enum RequestLinkError {
     Store(#[from] StoreError),
 }
 
-/// An accepted request for a new link, to be delivered away from the
-/// request that made it, so the answer never depends on whether the email
-/// is on file.
-pub struct LinkDelivery {
-    account: Option<AccountId>,
-    email: EmailAddress,
-    /// The document the old link was for, reused if the same contact asks.
-    previous: Option<(ContactId, DocumentId)>,
-    info: ClientInfo,
-}
-
-impl fmt::Debug for LinkDelivery {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LinkDelivery")
-            .field("account", &self.account)
-            .finish_non_exhaustive()
-    }
-}
-
 /// A usable link with everything it resolves to.
 struct CheckedLink {
     link: MagicLink,
@@ -146,24 +145,54 @@ struct CheckedLink {
     account: Account,
 }
 
-impl Portal {
-    /// Mints a link for `contact`, stores it (with a pending session for
-    /// [`LinkPurpose::ApiSession`]) and returns it with its URL.
-    pub(super) async fn issue_link(
+/// Issuing and redeeming magic links.
+#[derive(Clone)]
+pub struct Links {
+    access: Arc<dyn AccessStore>,
+    crm: Arc<dyn CrmStore>,
+    documents: Arc<dyn DocumentStore>,
+    accounts: Arc<dyn AccountStore>,
+    requests: Arc<dyn LinkRequestStore>,
+    batches: Arc<dyn BatchStore>,
+    env: Env,
+}
+
+impl fmt::Debug for Links {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Links").finish_non_exhaustive()
+    }
+}
+
+impl Links {
+    pub(crate) fn new(store: &Arc<dyn Store>, env: Env) -> Self {
+        Self {
+            access: store.clone(),
+            crm: store.clone(),
+            documents: store.clone(),
+            accounts: store.clone(),
+            requests: store.clone(),
+            batches: store.clone(),
+            env,
+        }
+    }
+
+    /// Mints a link for `contact` (and, for [`LinkPurpose::ApiSession`],
+    /// the pending session it activates). Nothing is stored yet: the
+    /// caller commits [`IssuedLink::write`] with whatever goes with it.
+    pub(crate) fn mint(
         &self,
         account: &Account,
         contact: &Contact,
         document: Option<DocumentId>,
         purpose: LinkPurpose,
-    ) -> Result<IssuedLink, StoreError> {
-        let now = self.clock.now();
-        let token = Token::generate(self.random.as_ref());
-        let link_id = LinkId::generate(self.random.as_ref());
-        let expires_at = now + account.settings.link_lifetime;
-        let pending_id =
-            (purpose == LinkPurpose::ApiSession).then(|| SessionId::generate(self.random.as_ref()));
+    ) -> IssuedLink {
+        let now = self.env.now();
+        let id = LinkId::generate(self.env.random());
+        let token = self.env.config().server_key.link_token(id);
+        let pending_id = (purpose == LinkPurpose::ApiSession)
+            .then(|| SessionId::generate(self.env.random()));
         let link = MagicLink {
-            id: link_id,
+            id,
             account_id: account.id,
             client_id: contact.client_id,
             contact_id: contact.id,
@@ -172,55 +201,35 @@ impl Portal {
             token_hash: token.hash(),
             purpose,
             created_at: now,
-            expires_at,
+            expires_at: now + account.settings.link_lifetime,
             used_at: None,
             revoked_at: None,
         };
-        let pending_session = pending_id.map(|id| PortalSession::pending(id, &link, now));
-        self.store
-            .insert_link(&link, pending_session.as_ref())
-            .await?;
-        let url = self.public_url(account).join(&link_path(token.expose()));
-        Ok(IssuedLink {
+        let pending_session = pending_id.map(|sid| PortalSession::pending(sid, &link, now));
+        let base = self.env.public_url(account);
+        IssuedLink {
+            url: base.join(&link_path(token.expose())),
+            email_url: base.join(&link_path(LINK_TOKEN_PLACEHOLDER)),
             link,
-            url,
             pending_session,
-        })
-    }
-
-    /// Sends `email`, which carries `link` if any. When the mail system
-    /// refuses it, the link is revoked: its token never left this process,
-    /// and no unused link should outlive a failed send.
-    pub(super) async fn mail_link(
-        &self,
-        email: &Email,
-        link: Option<&IssuedLink>,
-    ) -> Result<(), MailError> {
-        let Err(err) = self.mailer.send(email).await else {
-            return Ok(());
-        };
-        if let Some(link) = link {
-            // Best effort: an unrevoked link that nobody holds is harmless.
-            let _ = self.store.revoke_link(link.link.id, self.clock.now()).await;
         }
-        Err(err)
     }
 
     /// Checks that `contact` may be given a link (optionally to
-    /// `document`), returning the contact's client.
-    pub(super) async fn linkable(
+    /// `document`), returning the contact and its client.
+    pub(crate) async fn linkable(
         &self,
         account: &Account,
         contact: ContactId,
         document: Option<DocumentId>,
     ) -> Result<(Contact, Client), LinkError> {
         let contact = self
-            .store
+            .crm
             .contact(account.id, contact)
             .await?
             .ok_or(LinkError::ContactNotFound)?;
         let client = self
-            .store
+            .crm
             .client(account.id, contact.client_id)
             .await?
             .ok_or(LinkError::ContactNotFound)?;
@@ -230,12 +239,15 @@ impl Portal {
         if !client.portal_enabled {
             return Err(LinkError::PortalDisabled);
         }
+        if !contact.active {
+            return Err(LinkError::ContactInactive);
+        }
         if let Some(id) = document {
             let document = self
-                .store
+                .documents
                 .document(account.id, id)
                 .await?
-                .filter(|d| d.client_id == client.id)
+                .filter(|d| d.client_id() == client.id)
                 .ok_or(LinkError::DocumentNotFound)?;
             if !document.visible_in_portal() {
                 return Err(LinkError::DocumentIsDraft);
@@ -245,11 +257,12 @@ impl Portal {
     }
 
     /// A fresh link for a contact, optionally opening on one document and
-    /// optionally emailed to the contact as well.
+    /// optionally emailed to the contact as well (through the outbox, in
+    /// the same write as the link).
     ///
     /// # Errors
-    /// [`LinkError::PortalDisabled`] and [`LinkError::ClientInactive`]:
-    /// a closed portal issues no links.
+    /// [`LinkError::PortalDisabled`], [`LinkError::ClientInactive`] and
+    /// [`LinkError::ContactInactive`]: a closed portal issues no links.
     pub async fn portal_link(
         &self,
         account: &Account,
@@ -258,43 +271,55 @@ impl Portal {
         send_email: bool,
     ) -> Result<IssuedLink, LinkError> {
         let (contact, client) = self.linkable(account, contact, document).await?;
-        let issued = self
-            .issue_link(account, &contact, document, LinkPurpose::Operator)
-            .await?;
+        let issued = self.mint(account, &contact, document, LinkPurpose::Operator);
+        let mut batch = Batch::new();
+        batch.push(issued.write());
+        batch.push(Write::Audit(
+            self.env
+                .audit(account.id, client.id, AuditAction::LinkIssued)
+                .contact(contact.id)
+                .document(document)
+                .build(),
+        ));
         if send_email {
             let email = notify::portal_link_email(account, &contact, issued.email_link());
-            self.mail_link(&email, Some(&issued)).await?;
+            batch.push(Write::Enqueue(self.env.email(
+                account.id,
+                OutboxTopic::PortalLink,
+                email,
+                Some(issued.link.id),
+            )));
         }
-        let event = self
-            .audit_event(account, client.id, AuditAction::LinkIssued)
-            .contact(contact.id)
-            .document(document)
-            .build();
-        self.store.record(&event).await?;
+        self.batches.commit(&batch).await?;
         Ok(issued)
     }
 
     async fn check_link(&self, token: &str) -> Result<CheckedLink, RedeemError> {
         let token = Token::parse(token).ok_or(RedeemError::Rejected(LinkRejection::Malformed))?;
         let link = self
-            .store
+            .access
             .link_by_token(&token.hash())
             .await?
             .ok_or(RedeemError::Rejected(LinkRejection::Unknown))?;
-        match link.state(self.clock.now()) {
+        match link.state(self.env.now()) {
             LinkState::Usable => {}
             LinkState::Used => return Err(RedeemError::Rejected(LinkRejection::Used)),
             LinkState::Expired => return Err(RedeemError::Rejected(LinkRejection::Expired)),
             LinkState::Revoked => return Err(RedeemError::Rejected(LinkRejection::Revoked)),
         }
-        let client = self.store.client(link.account_id, link.client_id).await?;
-        let account = self.store.account(link.account_id).await?;
-        match (client, account) {
-            (Some(client), Some(account)) if client.portal_open() => Ok(CheckedLink {
-                link,
-                client,
-                account,
-            }),
+        let client = self.crm.client(link.account_id, link.client_id).await?;
+        let contact = self.crm.contact(link.account_id, link.contact_id).await?;
+        let account = self.accounts.account(link.account_id).await?;
+        match (client, contact, account) {
+            (Some(client), Some(contact), Some(account))
+                if client.portal_open() && contact.active =>
+            {
+                Ok(CheckedLink {
+                    link,
+                    client,
+                    account,
+                })
+            }
             _ => Err(RedeemError::Rejected(LinkRejection::PortalClosed)),
         }
     }
@@ -333,31 +358,32 @@ impl Portal {
             client,
             account,
         } = self.check_link(token).await?;
-        let now = self.clock.now();
+        let now = self.env.now();
         let lifetime = account.settings.session_lifetime;
         let session = match link.session_id {
             // An API-created session waits for this link: activate it.
             Some(id) => self
-                .store
+                .access
                 .session(account.id, id)
                 .await?
                 .filter(|pending| pending.revoked_at.is_none())
                 .ok_or(RedeemError::Rejected(LinkRejection::Revoked))?,
-            None => PortalSession::pending(SessionId::generate(self.random.as_ref()), &link, now),
+            None => PortalSession::pending(SessionId::generate(self.env.random()), &link, now),
         }
         .activate(now, lifetime, info);
         let replaces = match current_secret.and_then(Token::parse) {
             Some(old) => self
-                .store
+                .access
                 .session_by_secret(&old.hash())
                 .await?
                 .map(|ctx| ctx.session.id)
                 .filter(|id| *id != session.id),
             None => None,
         };
-        let secret = Token::generate(self.random.as_ref());
+        let secret = Token::generate(self.env.random());
         let audit = self
-            .audit_event(&account, client.id, AuditAction::SessionStarted)
+            .env
+            .audit(account.id, client.id, AuditAction::SessionStarted)
             .contact(link.contact_id)
             .session(session.id)
             .document(link.document_id)
@@ -365,7 +391,7 @@ impl Portal {
             .at(now)
             .build();
         let redeemed = self
-            .store
+            .access
             .redeem_link(Redemption {
                 link_id: link.id,
                 at: now,
@@ -389,12 +415,10 @@ impl Portal {
     /// Accepts a request for a new link from the page a dead link (or an
     /// ended session) shows. The account is the one the old link or session
     /// belonged to or, on a portal serving a single business, that one.
-    /// Requests are counted per IP and per email in the store,
-    /// so the limits hold across processes.
-    ///
-    /// Returns the delivery to run with [`Portal::deliver_link`] away from
-    /// the request, so the answer is the same whether or not the email is
-    /// on file.
+    /// Requests are counted per IP and per email in the store, so the
+    /// limits hold across processes; an allowed request is queued in the
+    /// outbox in the same write, and fulfilled there. The answer is the
+    /// same whether or not the email is on file, and takes the same work.
     ///
     /// # Errors
     /// [`RequestLinkError::InvalidEmail`], [`RequestLinkError::RateLimited`].
@@ -404,98 +428,140 @@ impl Portal {
         old_link: Option<&str>,
         old_session: Option<&str>,
         info: &ClientInfo,
-    ) -> Result<LinkDelivery, RequestLinkError> {
+    ) -> Result<(), RequestLinkError> {
         let email = EmailAddress::parse("email", email)?;
-        let mut account = None;
+        let mut account: Option<AccountId> = None;
         let mut previous = None;
         if let Some(token) = old_link.and_then(Token::parse)
-            && let Some(link) = self.store.link_by_token(&token.hash()).await?
+            && let Some(link) = self.access.link_by_token(&token.hash()).await?
         {
             account = Some(link.account_id);
             previous = link.document_id.map(|doc| (link.contact_id, doc));
         }
         if account.is_none()
             && let Some(secret) = old_session.and_then(Token::parse)
-            && let Some(ctx) = self.store.session_by_secret(&secret.hash()).await?
+            && let Some(ctx) = self.access.session_by_secret(&secret.hash()).await?
         {
             account = Some(ctx.account.id);
         }
         // A portal that serves one business needs no old link to know it.
         if account.is_none() {
-            account = self.store.sole_account().await?;
+            account = self.accounts.sole_account().await?;
         }
-        let now = self.clock.now();
-        let policy = self.config.link_requests;
+        let now = self.env.now();
+        let policy = self.env.config().link_requests;
         let request = LinkRequest {
-            id: LinkRequestId::generate(self.random.as_ref()),
+            id: LinkRequestId::generate(self.env.random()),
             email: email.clone(),
             ip: info.ip,
             requested_at: now,
         };
+        let job = account.map(|account| {
+            OutboxMessage::new(
+                OutboxId::generate(self.env.random()),
+                account,
+                OutboxTopic::LinkRequest,
+                OutboxPayload::LinkRequest(LinkRequestJob {
+                    email,
+                    previous,
+                    ip: info.ip,
+                    user_agent: info.user_agent.clone(),
+                }),
+                now,
+            )
+        });
         let counts = self
-            .store
-            .record_link_request(&request, now - policy.window, now - LINK_REQUEST_RETENTION)
+            .requests
+            .record_link_request(
+                &request,
+                now - policy.window,
+                now - LINK_REQUEST_RETENTION,
+                policy,
+                job.as_ref(),
+            )
             .await?;
         if !policy.allows(counts) {
             return Err(RequestLinkError::RateLimited);
         }
-        Ok(LinkDelivery {
-            account,
-            email,
-            previous,
-            info: info.clone(),
-        })
+        Ok(())
     }
 
-    /// Emails a fresh link to every contact of the account with the
-    /// requested email whose client's portal is open. Returns how many
-    /// emails went out (zero when nobody matched).
+    /// Fulfils a queued request for a new link: one link, emailed, for
+    /// every active contact of the account with the requested address whose
+    /// client's portal is open; marks the request done in the same write.
+    /// Returns how many links went out (zero when nobody matched, or when
+    /// another worker took the request over).
     ///
     /// # Errors
-    /// When the store fails or an email is not accepted.
-    pub async fn deliver_link(&self, delivery: LinkDelivery) -> Result<usize, LinkError> {
-        let Some(account) = delivery.account else {
-            return Ok(0);
-        };
-        let Some(account) = self.store.account(account).await? else {
-            return Ok(0);
-        };
-        let mut sent = 0;
-        for contact in self
-            .store
-            .contacts_by_email(account.id, &delivery.email)
-            .await?
-        {
-            let (contact, client) = match self.linkable(&account, contact.id, None).await {
-                Ok(found) => found,
-                Err(LinkError::PortalDisabled | LinkError::ClientInactive) => continue,
-                Err(other) => return Err(other),
-            };
-            // Open on the old link's document if this contact asked and the
-            // document is still there for them.
-            let document = match delivery.previous {
-                Some((owner, id)) if owner == contact.id => self
-                    .store
-                    .document(account.id, id)
-                    .await?
-                    .filter(|d| d.client_id == client.id && d.visible_in_portal())
-                    .map(|d| d.id),
-                _ => None,
-            };
-            let issued = self
-                .issue_link(&account, &contact, document, LinkPurpose::SelfService)
-                .await?;
-            let email = notify::portal_link_email(&account, &contact, issued.email_link());
-            self.mail_link(&email, Some(&issued)).await?;
-            let event = self
-                .audit_event(&account, client.id, AuditAction::LinkIssued)
-                .contact(contact.id)
-                .document(document)
-                .from(&delivery.info)
-                .build();
-            self.store.record(&event).await?;
-            sent += 1;
+    /// When the store fails.
+    pub async fn fulfil_request(
+        &self,
+        message: &OutboxMessage,
+        job: &LinkRequestJob,
+        claim: ClaimToken,
+    ) -> Result<usize, LinkError> {
+        let account = self.accounts.account(message.account_id).await?;
+        for _ in 0..UPDATE_ATTEMPTS {
+            let mut batch = Batch::new();
+            let mut sent = 0;
+            if let Some(account) = &account {
+                for contact in self.crm.contacts_by_email(account.id, &job.email).await? {
+                    let (contact, client) = match self.linkable(account, contact.id, None).await {
+                        Ok(found) => found,
+                        Err(
+                            LinkError::PortalDisabled
+                            | LinkError::ClientInactive
+                            | LinkError::ContactInactive,
+                        ) => continue,
+                        Err(other) => return Err(other),
+                    };
+                    // Open on the old link's document if this contact asked
+                    // and the document is still there for them.
+                    let document = match job.previous {
+                        Some((owner, id)) if owner == contact.id => self
+                            .documents
+                            .document(account.id, id)
+                            .await?
+                            .filter(|d| d.client_id() == client.id && d.visible_in_portal())
+                            .map(|d| d.id()),
+                        _ => None,
+                    };
+                    let issued = self.mint(account, &contact, document, LinkPurpose::SelfService);
+                    let email = notify::portal_link_email(account, &contact, issued.email_link());
+                    batch.push(issued.write());
+                    batch.push(Write::Enqueue(self.env.email(
+                        account.id,
+                        OutboxTopic::PortalLink,
+                        email,
+                        Some(issued.link.id),
+                    )));
+                    batch.push(Write::Audit(
+                        self.env
+                            .audit(account.id, client.id, AuditAction::LinkIssued)
+                            .contact(contact.id)
+                            .document(document)
+                            .from(&ClientInfo {
+                                ip: job.ip,
+                                user_agent: job.user_agent.clone(),
+                            })
+                            .build(),
+                    ));
+                    sent += 1;
+                }
+            }
+            batch.push(Write::CompleteOutbox {
+                id: message.id,
+                claim,
+                at: self.env.now(),
+            });
+            match self.batches.commit(&batch).await {
+                Ok(true) => return Ok(sent),
+                Ok(false) => return Ok(0),
+                // A portal closed meanwhile: look again without it.
+                Err(StoreError::Conflict(Conflict::PortalClosed)) => {}
+                Err(other) => return Err(other.into()),
+            }
         }
-        Ok(sent)
+        Err(LinkError::PortalDisabled)
     }
 }

@@ -1,12 +1,16 @@
-//! The portal's use cases, as methods of [`Portal`]. Each file holds one
-//! capability; each operation has its own error enum whose variants are the
+//! The portal's use cases, one capability service per file. Each service
+//! holds only the ports it uses; [`Services`] builds them all over one
+//! store. Each operation has its own error enum whose variants are the
 //! business outcomes a caller must handle.
 
 mod access;
 mod accounts;
 mod crm;
 mod documents;
+mod idempotency;
 mod links;
+mod outbox;
+mod payments;
 mod views;
 
 #[cfg(test)]
@@ -17,20 +21,29 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Account, AuditAction, AuditEvent, AuditEventId, ClientId, ClientInfo, ContactId, DocumentId,
-    LinkRequestPolicy, PublicUrl, SessionId,
+    Account, AccountId, AuditAction, AuditEvent, AuditEventId, ClientId, ClientInfo, ContactId,
+    DocumentId, Email, LinkId, LinkRequestPolicy, OutboxId, OutboxMessage, OutboxPayload,
+    OutboxPolicy, OutboxTopic, PaymentId, PublicUrl, ServerKey, SessionId,
 };
 use crate::ports::{Clock, Mailer, RandomSource, Store};
 
-pub use access::{AccessError, MAX_SESSION_PAGE, SessionDetails, SessionError};
-pub use accounts::{CreatedAccount, OperatorAuthError, SettingsError};
-pub use crm::{ClientUpdate, CrmError, MAX_AUDIT_PAGE};
-pub use documents::{DocumentError, SentDocument};
+pub use access::{AccessError, SessionDetails, SessionError, Sessions};
+pub use accounts::{
+    Accounts, ApiKeyError, CreatedAccount, CreatedApiKey, OperatorAuthError, SettingsError,
+};
+pub use crm::{ClientUpdate, ContactUpdate, Crm, CrmError};
+pub use documents::{DocumentError, Documents, SentDocument};
+pub use idempotency::{Begin, Idempotency, IdempotencyError, Replay, Ticket};
 pub use links::{
-    IssuedLink, LinkDelivery, LinkError, LinkPreview, LinkRejection, RedeemError, Redeemed,
+    IssuedLink, LinkError, LinkPreview, LinkRejection, Links, RedeemError, Redeemed,
     RequestLinkError,
 };
-pub use views::{PortalHome, ViewError};
+pub use outbox::{DeliveryReport, Outbox, OutboxError};
+pub use payments::{
+    AllocationProblem, MarkPaid, PaymentError, PaymentInput, Payments, RecordedPayment,
+    RefundOutcome,
+};
+pub use views::{PAYMENT_HISTORY, PortalDocument, PortalHome, PortalViews, ViewError};
 
 /// Settings of a portal deployment (as opposed to an account's).
 #[derive(Debug, Clone)]
@@ -38,53 +51,39 @@ pub struct PortalConfig {
     /// Where the portal is reached when an account sets no URL of its own.
     pub public_url: PublicUrl,
     pub link_requests: LinkRequestPolicy,
+    pub outbox: OutboxPolicy,
+    /// Derives link tokens and seals stored secrets.
+    pub server_key: ServerKey,
 }
 
-/// The portal: every use case, over the ports it was built with.
+/// How often a compare-and-set write is tried against concurrent changes
+/// before giving up.
+pub(crate) const UPDATE_ATTEMPTS: usize = 3;
+
+/// What every service shares: time, randomness and the deployment's
+/// settings.
 #[derive(Clone)]
-pub struct Portal {
-    store: Arc<dyn Store>,
-    mailer: Arc<dyn Mailer>,
+pub(crate) struct Env {
     clock: Arc<dyn Clock>,
     random: Arc<dyn RandomSource>,
-    config: PortalConfig,
+    config: Arc<PortalConfig>,
 }
 
-impl std::fmt::Debug for Portal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Portal")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Portal {
-    pub fn new(
-        store: Arc<dyn Store>,
-        mailer: Arc<dyn Mailer>,
-        clock: Arc<dyn Clock>,
-        random: Arc<dyn RandomSource>,
-        config: PortalConfig,
-    ) -> Self {
-        Self {
-            store,
-            mailer,
-            clock,
-            random,
-            config,
-        }
-    }
-
-    pub fn config(&self) -> &PortalConfig {
-        &self.config
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
+impl Env {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 
+    pub(crate) fn random(&self) -> &dyn RandomSource {
+        self.random.as_ref()
+    }
+
+    pub(crate) fn config(&self) -> &PortalConfig {
+        &self.config
+    }
+
     /// The URL this account's clients reach the portal at.
-    pub fn public_url<'a>(&'a self, account: &'a Account) -> &'a PublicUrl {
+    pub(crate) fn public_url<'a>(&'a self, account: &'a Account) -> &'a PublicUrl {
         account
             .settings
             .public_url
@@ -92,66 +91,159 @@ impl Portal {
             .unwrap_or(&self.config.public_url)
     }
 
-    /// Checks the store answers.
-    ///
-    /// # Errors
-    /// When it does not.
-    pub async fn ping(&self) -> Result<(), crate::ports::StoreError> {
-        self.store.ping().await
-    }
-
-    fn audit_event(
-        &self,
-        account: &Account,
-        client: ClientId,
-        action: AuditAction,
-    ) -> EventBuilder {
+    pub(crate) fn audit(&self, account: AccountId, client: ClientId, action: AuditAction) -> EventBuilder {
         EventBuilder(AuditEvent {
-            id: AuditEventId::generate(self.random.as_ref()),
-            account_id: account.id,
+            id: AuditEventId::generate(self.random()),
+            account_id: account,
             client_id: client,
             contact_id: None,
             session_id: None,
             document_id: None,
+            payment_id: None,
             action,
             ip: None,
             user_agent: None,
-            occurred_at: self.clock.now(),
+            occurred_at: self.now(),
         })
+    }
+
+    /// An outbox item that sends `email`, due now.
+    pub(crate) fn email(
+        &self,
+        account: AccountId,
+        topic: OutboxTopic,
+        email: Email,
+        link: Option<LinkId>,
+    ) -> OutboxMessage {
+        OutboxMessage::new(
+            OutboxId::generate(self.random()),
+            account,
+            topic,
+            OutboxPayload::Email { email, link },
+            self.now(),
+        )
+    }
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
 /// Fills in the optional parts of an audit event.
-struct EventBuilder(AuditEvent);
+pub(crate) struct EventBuilder(AuditEvent);
 
 impl EventBuilder {
-    fn contact(mut self, contact: ContactId) -> Self {
+    pub(crate) fn contact(mut self, contact: ContactId) -> Self {
         self.0.contact_id = Some(contact);
         self
     }
 
-    fn session(mut self, session: SessionId) -> Self {
+    pub(crate) fn session(mut self, session: SessionId) -> Self {
         self.0.session_id = Some(session);
         self
     }
 
-    fn document(mut self, document: Option<DocumentId>) -> Self {
+    pub(crate) fn document(mut self, document: Option<DocumentId>) -> Self {
         self.0.document_id = document;
         self
     }
 
-    fn from(mut self, info: &ClientInfo) -> Self {
+    pub(crate) fn payment(mut self, payment: PaymentId) -> Self {
+        self.0.payment_id = Some(payment);
+        self
+    }
+
+    pub(crate) fn from(mut self, info: &ClientInfo) -> Self {
         self.0.ip = info.ip;
         self.0.user_agent.clone_from(&info.user_agent);
         self
     }
 
-    fn at(mut self, at: DateTime<Utc>) -> Self {
+    pub(crate) fn at(mut self, at: DateTime<Utc>) -> Self {
         self.0.occurred_at = at;
         self
     }
 
-    fn build(self) -> AuditEvent {
+    pub(crate) fn build(self) -> AuditEvent {
         self.0
+    }
+}
+
+/// Every service of the portal, built over one store.
+#[derive(Clone)]
+pub struct Services {
+    pub accounts: Accounts,
+    pub crm: Crm,
+    pub documents: Documents,
+    pub links: Links,
+    pub sessions: Sessions,
+    pub views: PortalViews,
+    pub payments: Payments,
+    pub outbox: Outbox,
+    pub idempotency: Idempotency,
+    store: Arc<dyn Store>,
+    env: Env,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("env", &self.env)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    pub fn new(
+        store: Arc<dyn Store>,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn RandomSource>,
+        config: PortalConfig,
+    ) -> Self {
+        let env = Env {
+            clock,
+            random,
+            config: Arc::new(config),
+        };
+        let links = Links::new(&store, env.clone());
+        Self {
+            accounts: Accounts::new(store.clone(), env.clone()),
+            crm: Crm::new(&store, env.clone()),
+            documents: Documents::new(&store, links.clone(), env.clone()),
+            sessions: Sessions::new(&store, links.clone(), env.clone()),
+            views: PortalViews::new(&store, env.clone()),
+            payments: Payments::new(&store, env.clone()),
+            outbox: Outbox::new(store.clone(), mailer, links.clone(), env.clone()),
+            idempotency: Idempotency::new(store.clone(), env.clone()),
+            links,
+            store,
+            env,
+        }
+    }
+
+    pub fn config(&self) -> &PortalConfig {
+        self.env.config()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.env.now()
+    }
+
+    /// The URL this account's clients reach the portal at.
+    pub fn public_url<'a>(&'a self, account: &'a Account) -> &'a PublicUrl {
+        self.env.public_url(account)
+    }
+
+    /// Checks the store answers and is migrated.
+    ///
+    /// # Errors
+    /// When it does not.
+    pub async fn ping(&self) -> Result<(), crate::ports::StoreError> {
+        self.store.ping().await
     }
 }

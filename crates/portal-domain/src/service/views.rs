@@ -1,9 +1,17 @@
 //! What a client sees in the portal, and the audit entry every view leaves.
 
-use crate::model::{AuditAction, ClientInfo, Document, DocumentId, Money};
-use crate::ports::{DocumentFilter, SessionContext, StoreError};
+use std::sync::Arc;
 
-use super::Portal;
+use chrono::NaiveDate;
+
+use crate::model::{
+    AuditAction, ClientInfo, Document, DocumentId, Money, PageRequest, Payment, PaymentStatus,
+};
+use crate::ports::{
+    AuditStore, DocumentStore, PaymentFilter, PaymentStore, SessionContext, Store, StoreError,
+};
+
+use super::Env;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ViewError {
@@ -14,20 +22,72 @@ pub enum ViewError {
     Store(#[from] StoreError),
 }
 
+/// How many payments the overview lists.
+pub const PAYMENT_HISTORY: u32 = 50;
+
 /// The portal's overview page.
 #[derive(Debug, Clone)]
 pub struct PortalHome {
-    /// Sent, unpaid invoices, oldest due date first.
+    /// Sent invoices with something left to pay, oldest due date first.
     pub outstanding: Vec<Document>,
     /// What is owed, one amount per currency.
     pub total_due: Vec<Money>,
     /// Every other document the client may see, newest first.
     pub documents: Vec<Document>,
+    /// The latest payments, newest first, with the invoices they paid.
+    pub payments: Vec<Payment>,
+    /// Numbers of the invoices the listed payments paid.
+    pub invoice_numbers: Vec<(DocumentId, String)>,
+    /// Today, in the account's time zone (for "overdue").
+    pub today: NaiveDate,
 }
 
-impl Portal {
-    /// The overview of the session's company: what is owed and every
-    /// document sent to it. Records a `portal_viewed` audit event.
+impl PortalHome {
+    /// The number of an invoice a listed payment paid.
+    pub fn invoice_number(&self, id: DocumentId) -> Option<&str> {
+        self.invoice_numbers
+            .iter()
+            .find(|(doc, _)| *doc == id)
+            .map(|(_, number)| number.as_str())
+    }
+}
+
+/// One document, as its page shows it.
+#[derive(Debug, Clone)]
+pub struct PortalDocument {
+    pub document: Document,
+    /// Today, in the account's time zone.
+    pub today: NaiveDate,
+}
+
+/// The pages a signed-in client sees.
+#[derive(Clone)]
+pub struct PortalViews {
+    documents: Arc<dyn DocumentStore>,
+    payments: Arc<dyn PaymentStore>,
+    audit: Arc<dyn AuditStore>,
+    env: Env,
+}
+
+impl std::fmt::Debug for PortalViews {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalViews").finish_non_exhaustive()
+    }
+}
+
+impl PortalViews {
+    pub(crate) fn new(store: &Arc<dyn Store>, env: Env) -> Self {
+        Self {
+            documents: store.clone(),
+            payments: store.clone(),
+            audit: store.clone(),
+            env,
+        }
+    }
+
+    /// The overview of the session's company: what is owed, every document
+    /// sent to it and its payment history. Records a `portal_viewed` audit
+    /// event.
     ///
     /// # Errors
     /// When the store fails.
@@ -36,28 +96,52 @@ impl Portal {
         ctx: &SessionContext,
         info: &ClientInfo,
     ) -> Result<PortalHome, StoreError> {
-        let filter = DocumentFilter {
-            client: Some(ctx.client.id),
-            kind: None,
-            sent_only: true,
-        };
-        let all = self.store.documents(ctx.account.id, filter).await?;
+        let all = self
+            .documents
+            .client_documents(ctx.account.id, ctx.client.id)
+            .await?;
+        let invoice_numbers = all
+            .iter()
+            .map(|d| (d.id(), d.number().to_string()))
+            .collect();
         let (mut outstanding, documents): (Vec<_>, Vec<_>) =
             all.into_iter().partition(Document::is_outstanding);
-        outstanding.sort_by_key(|d| (d.due_date, d.issue_date));
+        outstanding.sort_by_key(|d| (d.due_date(), d.issue_date()));
         let mut total_due: Vec<Money> = Vec::new();
         for doc in &outstanding {
-            match total_due.iter_mut().find(|m| m.currency() == doc.currency) {
-                Some(sum) => *sum = Money::new(sum.minor() + doc.total, doc.currency),
-                None => total_due.push(doc.total_money()),
+            let due = doc.amount_due();
+            match total_due.iter_mut().find(|m| m.currency() == due.currency()) {
+                Some(sum) => {
+                    *sum = sum
+                        .checked_add(due)
+                        .map_err(|e| StoreError::Backend(Box::new(e)))?;
+                }
+                None => total_due.push(due),
             }
         }
+        let payments = self
+            .payments
+            .payments(
+                ctx.account.id,
+                PaymentFilter {
+                    client: Some(ctx.client.id),
+                },
+                &PageRequest::first(PAYMENT_HISTORY),
+            )
+            .await?
+            .into_iter()
+            .take(PAYMENT_HISTORY as usize)
+            .filter(|p| p.status() != PaymentStatus::Failed)
+            .collect();
         self.record_view(ctx, info, AuditAction::PortalViewed, None)
             .await?;
         Ok(PortalHome {
             outstanding,
             total_due,
             documents,
+            payments,
+            invoice_numbers,
+            today: ctx.account.settings.time_zone.today(self.env.now()),
         })
     }
 
@@ -72,16 +156,19 @@ impl Portal {
         ctx: &SessionContext,
         id: DocumentId,
         info: &ClientInfo,
-    ) -> Result<Document, ViewError> {
+    ) -> Result<PortalDocument, ViewError> {
         let document = self
-            .store
+            .documents
             .document(ctx.account.id, id)
             .await?
-            .filter(|d| d.client_id == ctx.client.id && d.visible_in_portal())
+            .filter(|d| d.client_id() == ctx.client.id && d.visible_in_portal())
             .ok_or(ViewError::NotFound)?;
-        self.record_view(ctx, info, AuditAction::DocumentViewed, Some(document.id))
+        self.record_view(ctx, info, AuditAction::DocumentViewed, Some(document.id()))
             .await?;
-        Ok(document)
+        Ok(PortalDocument {
+            document,
+            today: ctx.account.settings.time_zone.today(self.env.now()),
+        })
     }
 
     async fn record_view(
@@ -92,12 +179,13 @@ impl Portal {
         document: Option<DocumentId>,
     ) -> Result<(), StoreError> {
         let event = self
-            .audit_event(&ctx.account, ctx.client.id, action)
+            .env
+            .audit(ctx.account.id, ctx.client.id, action)
             .contact(ctx.contact.id)
             .session(ctx.session.id)
             .document(document)
             .from(info)
             .build();
-        self.store.record(&event).await
+        self.audit.record(&event).await
     }
 }

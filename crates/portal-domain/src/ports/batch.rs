@@ -1,0 +1,93 @@
+//! A batch: writes that happen together or not at all. A use case that
+//! changes state and causes side effects puts the change, its audit event
+//! and its outbox rows in one batch, so an email is never recorded without
+//! the change that caused it, nor the change without its email.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{
+    AuditEvent, ClaimToken, ContactId, Document, DocumentId, MagicLink, OutboxId, OutboxMessage,
+    Payment, PortalSession, Refund,
+};
+
+/// One write of a batch.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// Stores a magic link and the pending session it activates. Takes the
+    /// link's client row lock first; the whole batch is refused with
+    /// [`Conflict::PortalClosed`](super::Conflict::PortalClosed) when the
+    /// client's portal is closed or the contact is inactive.
+    InsertLink {
+        link: MagicLink,
+        pending: Option<PortalSession>,
+    },
+    /// Writes the document's status and status times and counts its
+    /// version up, if the stored version is still `document.version()`;
+    /// otherwise the batch is lost.
+    UpdateDocument(Document),
+    /// Stores a new payment with its allocations.
+    InsertPayment(Payment),
+    /// Stores a refund with its allocations and counts its payment's
+    /// version up, if the payment's stored version is still
+    /// `payment_version`; otherwise the batch is lost.
+    InsertRefund {
+        refund: Refund,
+        payment_version: u64,
+    },
+    /// Remembers that `document` was sent to `contact`, at `at` (the
+    /// latest send wins).
+    RecordRecipient {
+        document: DocumentId,
+        contact: ContactId,
+        at: DateTime<Utc>,
+    },
+    Audit(AuditEvent),
+    /// Adds an item to the outbox.
+    Enqueue(OutboxMessage),
+    /// Marks a claimed outbox item done at `at`, if `claim` still holds it;
+    /// otherwise the batch is lost.
+    CompleteOutbox {
+        id: OutboxId,
+        claim: ClaimToken,
+        at: DateTime<Utc>,
+    },
+}
+
+/// Writes applied in order, in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    writes: Vec<Write>,
+}
+
+impl Batch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, write: Write) -> &mut Self {
+        self.writes.push(write);
+        self
+    }
+
+    #[must_use]
+    pub fn with(mut self, write: Write) -> Self {
+        self.writes.push(write);
+        self
+    }
+
+    pub fn writes(&self) -> &[Write] {
+        &self.writes
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+
+    /// The outbox items the batch adds.
+    pub fn enqueued(&self) -> impl Iterator<Item = &OutboxMessage> {
+        self.writes.iter().filter_map(|w| match w {
+            Write::Enqueue(message) => Some(message),
+            _ => None,
+        })
+    }
+}

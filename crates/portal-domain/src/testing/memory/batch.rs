@@ -1,0 +1,111 @@
+//! Batches, in memory: applied to a copy of every table, which replaces
+//! the original only when every write held.
+
+use async_trait::async_trait;
+
+use super::{InMemoryStore, OutboxRow, State, missing};
+use crate::model::OutboxStatus;
+use crate::ports::{Batch, BatchStore, Conflict, StoreError, StoreResult, Write};
+
+/// Why a batch was not applied.
+enum Refusal {
+    Lost,
+    Error(StoreError),
+}
+
+impl State {
+    fn apply(&mut self, write: &Write) -> Result<(), Refusal> {
+        match write {
+            Write::InsertLink { link, pending } => {
+                if !self.portal_open(link.client_id) || !self.contact_active(link.contact_id) {
+                    return Err(Refusal::Error(StoreError::Conflict(Conflict::PortalClosed)));
+                }
+                if let Some(session) = pending {
+                    self.sessions.push((session.clone(), None));
+                }
+                self.links.push(link.clone());
+            }
+            Write::UpdateDocument(document) => {
+                let row = self
+                    .documents
+                    .iter_mut()
+                    .find(|d| {
+                        d.record.id == document.id() && d.record.account_id == document.account_id()
+                    })
+                    .ok_or_else(|| Refusal::Error(missing("document")))?;
+                if row.record.version != document.version() {
+                    return Err(Refusal::Lost);
+                }
+                row.record.status = document.status();
+                row.record.sent_at = document.sent_at();
+                row.record.paid_at = document.paid_at();
+                row.record.voided_at = document.voided_at();
+                row.record.version += 1;
+            }
+            Write::InsertPayment(payment) => self.payments.push(payment.clone()),
+            Write::InsertRefund {
+                refund,
+                payment_version,
+            } => {
+                let payment = self
+                    .payments
+                    .iter_mut()
+                    .find(|p| p.id() == refund.payment_id)
+                    .ok_or_else(|| Refusal::Error(missing("payment")))?;
+                if payment.version() != *payment_version {
+                    return Err(Refusal::Lost);
+                }
+                *payment = payment.with_refund(refund.clone());
+            }
+            Write::RecordRecipient {
+                document,
+                contact,
+                at,
+            } => match self
+                .recipients
+                .iter_mut()
+                .find(|(d, c, _, _)| d == document && c == contact)
+            {
+                Some(row) => row.3 = *at,
+                None => self.recipients.push((*document, *contact, *at, *at)),
+            },
+            Write::Audit(event) => self.events.push(event.clone()),
+            Write::Enqueue(message) => self.outbox.push(OutboxRow {
+                message: message.clone(),
+                claim: None,
+            }),
+            Write::CompleteOutbox { id, claim, at } => {
+                let row = self
+                    .outbox
+                    .iter_mut()
+                    .find(|r| {
+                        r.message.id == *id
+                            && r.message.status == OutboxStatus::Sending
+                            && r.claim.is_some_and(|(c, _)| c == *claim)
+                    })
+                    .ok_or(Refusal::Lost)?;
+                row.message.status = OutboxStatus::Sent;
+                row.message.sent_at = Some(*at);
+                row.claim = None;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl BatchStore for InMemoryStore {
+    async fn commit(&self, batch: &Batch) -> StoreResult<bool> {
+        let mut state = self.state();
+        let mut next = state.clone();
+        for write in batch.writes() {
+            match next.apply(write) {
+                Ok(()) => {}
+                Err(Refusal::Lost) => return Ok(false),
+                Err(Refusal::Error(err)) => return Err(err),
+            }
+        }
+        *state = next;
+        Ok(true)
+    }
+}
