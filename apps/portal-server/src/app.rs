@@ -1,5 +1,5 @@
-//! Wiring: adapters built from the configuration, handed to the domain,
-//! and the HTTP router served on a listener.
+//! Wiring: adapters built from the configuration, handed to the domain's
+//! services, the HTTP router over them, and the outbox worker beside it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,14 +7,17 @@ use std::sync::Arc;
 use anyhow::Context;
 use portal_domain::ports::{Clock, Mailer, RandomSource};
 use portal_domain::service::PortalConfig;
-use portal_domain::{LinkRequestPolicy, Portal};
+use portal_domain::{LinkRequestPolicy, Services};
 use portal_http::{AppState, HttpConfig};
 use portal_mail::{FileMailer, SmtpMailer};
 use portal_store::Database;
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
-use crate::config::{Config, MailConfig};
+use crate::config::{Config, MailConfig, OutboxConfig};
 use crate::system::{OsRandom, SystemClock};
+use crate::{secret_key, worker};
 
 /// The ports that are not chosen by configuration: tests replace them.
 #[derive(Clone)]
@@ -44,29 +47,32 @@ impl std::fmt::Debug for Ports {
 /// A wired portal, ready to serve.
 #[derive(Debug, Clone)]
 pub struct App {
-    pub portal: Portal,
+    pub services: Services,
     pub router: axum::Router,
+    pub outbox: OutboxConfig,
 }
 
-/// Opens the database (applying migrations), builds the mailer and the
-/// portal, and the router over them.
+/// Opens the database (applying migrations), loads the server key, builds
+/// the mailer and the services, and the router over them.
 ///
 /// # Errors
-/// When the database cannot be opened or the mail settings are invalid.
+/// When the database cannot be opened, the key cannot be loaded, or the
+/// mail settings are invalid.
 pub async fn build(config: &Config, ports: Ports) -> anyhow::Result<App> {
     let database = Database::open(&config.database_url)
         .await
         .with_context(|| format!("opening the database {}", config.database_url))?;
+    let server_key = secret_key::load(&config.secret_key)?;
     let mailer: Arc<dyn Mailer> = match (ports.mailer, &config.mail) {
         (Some(mailer), _) => mailer,
-        (None, MailConfig::Smtp(url)) => {
-            Arc::new(SmtpMailer::new(url, &config.mail_from).context("PORTAL_SMTP_URL")?)
-        }
+        (None, MailConfig::Smtp(url)) => Arc::new(
+            SmtpMailer::new(url.expose_secret(), &config.mail_from).context("PORTAL_SMTP_URL")?,
+        ),
         (None, MailConfig::Folder(dir)) => {
             Arc::new(FileMailer::new(dir, &config.mail_from).context("PORTAL_MAIL_DIR")?)
         }
     };
-    let portal = Portal::new(
+    let services = Services::new(
         Arc::new(database),
         mailer,
         ports.clock,
@@ -74,6 +80,8 @@ pub async fn build(config: &Config, ports: Ports) -> anyhow::Result<App> {
         PortalConfig {
             public_url: config.public_url.clone(),
             link_requests: LinkRequestPolicy::default(),
+            outbox: config.outbox.policy,
+            server_key,
         },
     );
     let http = HttpConfig {
@@ -82,11 +90,12 @@ pub async fn build(config: &Config, ports: Ports) -> anyhow::Result<App> {
         trust_forwarded_for: config.trust_forwarded_for,
         ..HttpConfig::default()
     };
-    let router = portal_http::router(AppState {
-        portal: portal.clone(),
-        config: Arc::new(http),
-    });
-    Ok(App { portal, router })
+    let router = portal_http::router(AppState::new(services.clone(), http));
+    Ok(App {
+        services,
+        router,
+        outbox: config.outbox,
+    })
 }
 
 /// Binds `addr` (port 0 picks a free port).
@@ -99,21 +108,43 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
         .with_context(|| format!("cannot listen on {addr}; set PORTAL_BIND to a free address"))
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then finishes
-/// the requests in flight.
+/// Serves the app on `listener` and runs its outbox worker until
+/// `shutdown` completes; then finishes the requests in flight, lets the
+/// worker finish the deliveries in flight (for at most the configured
+/// drain time), and returns.
 ///
 /// # Errors
 /// When the server fails.
 pub async fn serve(
     listener: TcpListener,
-    router: axum::Router,
+    app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(
+    let (stop, stopped) = watch::channel(false);
+    let worker = tokio::spawn(worker::run(
+        app.services.outbox.clone(),
+        app.outbox,
+        stopped,
+    ));
+    let stop_worker = stop.clone();
+    let served = axum::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        app.router
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing requests and deliveries in flight");
+        let _ = stop_worker.send(true);
+    })
     .await
-    .context("serving HTTP")
+    .context("serving HTTP");
+    let _ = stop.send(true);
+    match tokio::time::timeout(app.outbox.drain, worker).await {
+        Ok(_) => tracing::info!("deliveries drained"),
+        Err(_) => tracing::warn!(
+            "deliveries still in flight after the drain time; another worker takes them over when their lease ends"
+        ),
+    }
+    served
 }

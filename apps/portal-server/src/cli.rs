@@ -8,7 +8,7 @@ use portal_domain::Name;
 
 use crate::app::{self, Ports};
 use crate::config::{Config, MailConfig};
-use crate::demo;
+use crate::{demo, secret_key};
 
 /// The billing client portal server. Configuration comes from `PORTAL_*`
 /// environment variables; see the README.
@@ -30,6 +30,9 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Print a new server key for `PORTAL_SECRET_KEY` (every process that
+    /// shares a database needs the same one).
+    SecretKey,
 }
 
 #[derive(Debug, Default, Args)]
@@ -72,6 +75,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Accounts {
             command: AccountsCommand::Create { name },
         } => create_account(config, &name).await,
+        Command::SecretKey => print(&format!("{}\n", secret_key::generate())),
         Command::Migrate => {
             portal_store::Database::open(&config.database_url).await?;
             tracing::info!(database = %config.database_url, "migrations applied");
@@ -89,14 +93,14 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         config.public_url
     );
     if args.demo_on(&config) {
-        if let Some(seeded) = demo::seed_if_empty(&app.portal).await? {
+        if let Some(seeded) = demo::seed_if_empty(&app.services).await? {
             banner.push_str(&format!(
                 "\nSeeded demo data: {} bills Acme Corporation.\nOperator API key of the demo account (shown once): {}\n",
                 seeded.account.name,
                 seeded.api_key.reveal()
             ));
         }
-        if let Some(link) = demo::demo_link(&app.portal).await? {
+        if let Some(link) = demo::demo_link(&app.services).await? {
             banner.push_str(&format!(
                 "\nOpen the client portal as {}:\n\n    {}\n\n(The link works once; restart the server for a fresh one.)\n",
                 link.contact, link.url
@@ -110,14 +114,15 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         ));
     }
     print(&banner)?;
-    app::serve(listener, app.router, shutdown_signal()).await
+    app::serve(listener, app, shutdown_signal()).await
 }
 
 async fn create_account(config: Config, name: &str) -> anyhow::Result<()> {
     let name = Name::parse("--name", name)?;
     let app = app::build(&config, Ports::default()).await?;
     let created = app
-        .portal
+        .services
+        .accounts
         .create_account(name, false)
         .await
         .context("creating the account")?;

@@ -1,17 +1,24 @@
 //! Configuration from `PORTAL_*` environment variables, checked at start.
+//! Values that hold secrets (the SMTP URL with its password, the server
+//! key) are kept in `secrecy` types, so no `Debug` output shows them; the
+//! database URL prints without its password.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration as StdDuration;
 
 use anyhow::{Context, bail};
-use portal_domain::{EmailAddress, PublicUrl};
+use portal_domain::{EmailAddress, OutboxPolicy, PublicUrl};
 use portal_store::DatabaseUrl;
+use secrecy::SecretString;
 
 /// The SQLite file a fresh checkout uses.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/portal.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 /// Where the development mail transport writes messages.
 pub const DEFAULT_MAIL_DIR: &str = "./data/mail";
+/// Where the server key is kept when `PORTAL_SECRET_KEY` is not set.
+pub const DEFAULT_SECRET_KEY_FILE: &str = "./data/secret.key";
 const DEFAULT_MAIL_FROM: &str = "billing@portal.test";
 
 /// Everything the server reads from its environment.
@@ -30,15 +37,56 @@ pub struct Config {
     /// `PORTAL_TRUST_FORWARDED_FOR`: take client IPs from the proxy's
     /// `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Where the server key comes from.
+    pub secret_key: SecretKeySource,
+    /// How the outbox worker delivers and retries.
+    pub outbox: OutboxConfig,
 }
 
 /// How email leaves the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum MailConfig {
     /// `PORTAL_SMTP_URL` set: deliver through that SMTP server.
-    Smtp(String),
+    Smtp(SecretString),
     /// Otherwise: write each message to `PORTAL_MAIL_DIR` (development).
     Folder(PathBuf),
+}
+
+/// Where the 256-bit server key (link tokens, sealed values) comes from.
+#[derive(Debug, Clone)]
+pub enum SecretKeySource {
+    /// `PORTAL_SECRET_KEY`: the key itself (43 characters of base64url, as
+    /// `portal-server secret-key` prints). Every process sharing a
+    /// database must have the same.
+    Env(SecretString),
+    /// `PORTAL_SECRET_KEY_FILE` (default `./data/secret.key`): read, or
+    /// created owner-only on first start.
+    File(PathBuf),
+}
+
+/// The outbox worker's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct OutboxConfig {
+    /// Retries, backoff and leases (`PORTAL_OUTBOX_MAX_ATTEMPTS`,
+    /// `PORTAL_OUTBOX_RETRY_SECONDS` (the first wait),
+    /// `PORTAL_OUTBOX_LEASE_SECONDS`).
+    pub policy: OutboxPolicy,
+    /// `PORTAL_OUTBOX_POLL_MS`: how long an idle worker sleeps before it
+    /// looks for due items again.
+    pub poll: StdDuration,
+    /// `PORTAL_OUTBOX_DRAIN_SECONDS`: how long a stopping server waits for
+    /// deliveries in flight.
+    pub drain: StdDuration,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self {
+            policy: OutboxPolicy::default(),
+            poll: StdDuration::from_millis(1000),
+            drain: StdDuration::from_secs(30),
+        }
+    }
 }
 
 impl Config {
@@ -67,7 +115,7 @@ impl Config {
             None => default_public_url(bind)?,
         };
         let mail = match var("PORTAL_SMTP_URL") {
-            Some(url) => MailConfig::Smtp(url),
+            Some(url) => MailConfig::Smtp(SecretString::from(url)),
             None => MailConfig::Folder(PathBuf::from(
                 var("PORTAL_MAIL_DIR").unwrap_or_else(|| DEFAULT_MAIL_DIR.to_owned()),
             )),
@@ -86,6 +134,12 @@ impl Config {
             Some("true" | "1" | "yes") => true,
             Some(other) => bail!("PORTAL_TRUST_FORWARDED_FOR must be true or false, not {other:?}"),
         };
+        let secret_key = match var("PORTAL_SECRET_KEY") {
+            Some(key) => SecretKeySource::Env(SecretString::from(key)),
+            None => SecretKeySource::File(PathBuf::from(
+                var("PORTAL_SECRET_KEY_FILE").unwrap_or_else(|| DEFAULT_SECRET_KEY_FILE.to_owned()),
+            )),
+        };
         Ok(Self {
             database_url,
             bind,
@@ -93,8 +147,41 @@ impl Config {
             mail,
             mail_from,
             trust_forwarded_for,
+            secret_key,
+            outbox: outbox_config(&var)?,
         })
     }
+}
+
+fn outbox_config(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<OutboxConfig> {
+    let number = |name: &str, min: u64, max: u64| -> anyhow::Result<Option<u64>> {
+        var(name)
+            .map(|text| {
+                text.trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (min..=max).contains(n))
+                    .with_context(|| format!("{name} must be a whole number from {min} to {max}"))
+            })
+            .transpose()
+    };
+    let mut config = OutboxConfig::default();
+    if let Some(attempts) = number("PORTAL_OUTBOX_MAX_ATTEMPTS", 1, 100)? {
+        config.policy.max_attempts = u32::try_from(attempts)?;
+    }
+    if let Some(seconds) = number("PORTAL_OUTBOX_RETRY_SECONDS", 1, 3600)? {
+        config.policy.base_delay = chrono::Duration::seconds(i64::try_from(seconds)?);
+    }
+    if let Some(seconds) = number("PORTAL_OUTBOX_LEASE_SECONDS", 1, 3600)? {
+        config.policy.lease = chrono::Duration::seconds(i64::try_from(seconds)?);
+    }
+    if let Some(ms) = number("PORTAL_OUTBOX_POLL_MS", 10, 60_000)? {
+        config.poll = StdDuration::from_millis(ms);
+    }
+    if let Some(seconds) = number("PORTAL_OUTBOX_DRAIN_SECONDS", 0, 600)? {
+        config.drain = StdDuration::from_secs(seconds);
+    }
+    Ok(config)
 }
 
 /// `http://` plus the bind address; a wildcard address becomes
@@ -133,8 +220,10 @@ mod tests {
         );
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080");
-        assert_eq!(c.mail, MailConfig::Folder("./data/mail".into()));
+        assert!(matches!(c.mail, MailConfig::Folder(ref dir) if dir == &PathBuf::from("./data/mail")));
         assert!(!c.trust_forwarded_for);
+        assert!(matches!(c.secret_key, SecretKeySource::File(ref f) if f == &PathBuf::from("./data/secret.key")));
+        assert_eq!(c.outbox.policy, OutboxPolicy::default());
     }
 
     #[test]
@@ -145,12 +234,16 @@ mod tests {
             ("PORTAL_SMTP_URL", "smtp://mail.internal:587"),
             ("PORTAL_MAIL_FROM", "billing@example.com"),
             ("PORTAL_TRUST_FORWARDED_FOR", "true"),
+            ("PORTAL_OUTBOX_LEASE_SECONDS", "5"),
+            ("PORTAL_OUTBOX_POLL_MS", "50"),
         ])
         .unwrap();
         assert!(c.database_url.is_postgres());
         assert_eq!(c.public_url.as_str(), "http://localhost:9000");
-        assert_eq!(c.mail, MailConfig::Smtp("smtp://mail.internal:587".into()));
+        assert!(matches!(c.mail, MailConfig::Smtp(_)));
         assert!(c.trust_forwarded_for);
+        assert_eq!(c.outbox.policy.lease, chrono::Duration::seconds(5));
+        assert_eq!(c.outbox.poll, StdDuration::from_millis(50));
 
         for (vars, needle) in [
             (vec![("PORTAL_BIND", "nowhere")], "PORTAL_BIND"),
@@ -164,9 +257,27 @@ mod tests {
                 vec![("PORTAL_TRUST_FORWARDED_FOR", "maybe")],
                 "PORTAL_TRUST_FORWARDED_FOR",
             ),
+            (vec![("PORTAL_OUTBOX_LEASE_SECONDS", "0")], "PORTAL_OUTBOX_LEASE_SECONDS"),
+            (vec![("PORTAL_OUTBOX_POLL_MS", "fast")], "PORTAL_OUTBOX_POLL_MS"),
         ] {
             let err = format!("{:#}", config(&vars).unwrap_err());
             assert!(err.contains(needle), "{err}");
         }
+    }
+
+    #[test]
+    fn secrets_in_the_configuration_never_print() {
+        let c = config(&[
+            (
+                "PORTAL_DATABASE_URL",
+                "postgres://portal:db-hunter2@db/portal",
+            ),
+            ("PORTAL_SMTP_URL", "smtps://apikey:smtp-hunter2@smtp.example.com"),
+            ("PORTAL_MAIL_FROM", "billing@example.com"),
+            ("PORTAL_SECRET_KEY", "key-hunter2"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 }

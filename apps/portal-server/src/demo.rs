@@ -1,12 +1,15 @@
 //! Demo data for a fresh development database: one business, one client
-//! company with two billing contacts, and documents in every state, all
-//! created through the same use cases the API drives.
+//! company with two billing contacts, documents in every state and
+//! payments (one in full, one in part), all created through the same use
+//! cases the API drives.
 
 use anyhow::Context;
 use chrono::Duration;
+use portal_domain::service::{MarkPaid, PaymentInput};
 use portal_domain::{
-    Account, ApiKey, Currency, Description, DocumentInput, DocumentKind, DocumentNumber,
-    EmailAddress, LineItem, Name, Portal, Quantity,
+    Account, Allocation, ApiKey, Currency, Description, DocumentInput, DocumentKind,
+    DocumentNumber, EmailAddress, LineItem, ManualKind, Money, Name, PageRequest, PaymentMethod,
+    Quantity, Reference, Services,
 };
 
 /// What seeding created, to show the person who started the server.
@@ -37,18 +40,21 @@ impl std::fmt::Debug for DemoLink {
 ///
 /// # Errors
 /// When a store operation fails.
-pub async fn seed_if_empty(portal: &Portal) -> anyhow::Result<Option<Seeded>> {
-    if portal.account_count().await? > 0 {
+pub async fn seed_if_empty(services: &Services) -> anyhow::Result<Option<Seeded>> {
+    if services.accounts.account_count().await? > 0 {
         return Ok(None);
     }
-    let created = portal
+    let created = services
+        .accounts
         .create_account(name("Northwind Studio")?, true)
         .await?;
     let account = created.account;
-    let acme = portal
+    let acme = services
+        .crm
         .create_client(&account, name("Acme Corporation")?, true)
         .await?;
-    let avery = portal
+    let avery = services
+        .crm
         .create_contact(
             &account,
             acme.id,
@@ -56,7 +62,8 @@ pub async fn seed_if_empty(portal: &Portal) -> anyhow::Result<Option<Seeded>> {
             email("ap@acme.example")?,
         )
         .await?;
-    let jordan = portal
+    let jordan = services
+        .crm
         .create_contact(
             &account,
             acme.id,
@@ -65,7 +72,7 @@ pub async fn seed_if_empty(portal: &Portal) -> anyhow::Result<Option<Seeded>> {
         )
         .await?;
 
-    let today = portal.now().date_naive();
+    let today = account.settings.time_zone.today(services.now());
     let usd = Currency::parse("currency", "USD")?;
     let documents = [
         (
@@ -137,12 +144,13 @@ pub async fn seed_if_empty(portal: &Portal) -> anyhow::Result<Option<Seeded>> {
                     LineItem::new(
                         Description::parse("description", text)?,
                         Quantity::parse("quantity", qty)?,
-                        unit,
+                        Money::new(unit, usd),
                     )
                 })
                 .collect::<Result<_, _>>()?,
         };
-        let doc = portal
+        let doc = services
+            .documents
             .create_document(&account, input)
             .await
             .with_context(|| format!("demo {number}"))?;
@@ -154,9 +162,39 @@ pub async fn seed_if_empty(portal: &Portal) -> anyhow::Result<Option<Seeded>> {
         } else {
             &avery
         };
-        portal.send_document(&account, kind, doc.id, to.id).await?;
-        if number == "INV-1003" {
-            portal.mark_document_paid(&account, kind, doc.id).await?;
+        services
+            .documents
+            .send_document(&account, kind, doc.id(), to.id)
+            .await?;
+        match number {
+            // Paid in full by cheque.
+            "INV-1003" => {
+                let how = MarkPaid {
+                    kind: ManualKind::Check,
+                    reference: Some(Reference::parse("reference", "Cheque 2231")?),
+                    received_at: None,
+                    notify_contact: None,
+                };
+                services.payments.mark_paid(&account, doc.id(), how).await?;
+            }
+            // Half paid by bank transfer: it stays outstanding.
+            "INV-1001" => {
+                let half = Money::new(doc.total().minor() / 2, usd);
+                let input = PaymentInput {
+                    client_id: acme.id,
+                    amount: half,
+                    method: PaymentMethod::Manual(ManualKind::BankTransfer),
+                    reference: Some(Reference::parse("reference", "WIRE 2026-118")?),
+                    received_at: services.now(),
+                    allocations: vec![Allocation {
+                        document_id: doc.id(),
+                        amount: half,
+                    }],
+                    notify_contact: None,
+                };
+                services.payments.record_payment(&account, input).await?;
+            }
+            _ => {}
         }
     }
     Ok(Some(Seeded {
@@ -170,27 +208,32 @@ pub async fn seed_if_empty(portal: &Portal) -> anyhow::Result<Option<Seeded>> {
 ///
 /// # Errors
 /// When a store operation fails.
-pub async fn demo_link(portal: &Portal) -> anyhow::Result<Option<DemoLink>> {
-    let Some(account) = portal.demo_account().await? else {
+pub async fn demo_link(services: &Services) -> anyhow::Result<Option<DemoLink>> {
+    let Some(account) = services.accounts.demo_account().await? else {
         return Ok(None);
     };
-    let Some(client) = portal
-        .clients(&account)
+    let Some(client) = services
+        .crm
+        .clients(&account, PageRequest::first(100))
         .await?
+        .items
         .into_iter()
         .find(|c| c.portal_open())
     else {
         return Ok(None);
     };
-    let Some(contact) = portal
-        .contacts(&account, client.id)
+    let Some(contact) = services
+        .crm
+        .contacts(&account, client.id, PageRequest::first(100))
         .await?
+        .items
         .into_iter()
-        .next()
+        .find(|c| c.active)
     else {
         return Ok(None);
     };
-    let issued = portal
+    let issued = services
+        .links
         .portal_link(&account, contact.id, None, false)
         .await?;
     Ok(Some(DemoLink {

@@ -4,4 +4,6 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod secret_key;
 pub mod system;
+pub mod worker;

@@ -22,6 +22,10 @@ fn portal_server(db: &std::path::Path, args: &[&str]) -> std::process::Output {
             std::env::temp_dir().join("portal-cli-test-mail"),
         )
         .env_remove("PORTAL_SMTP_URL")
+        .env(
+            "PORTAL_SECRET_KEY_FILE",
+            std::env::temp_dir().join(format!("portal-cli-test-{}.key", std::process::id())),
+        )
         .output()
         .expect("run portal-server")
 }
@@ -76,4 +80,20 @@ fn bad_input_on_the_command_line_is_explained() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
+}
+
+#[test]
+fn secret_key_prints_a_fresh_key_each_time() {
+    let db = temp_db();
+    let first = portal_server(&db, &["secret-key"]);
+    let second = portal_server(&db, &["secret-key"]);
+    assert!(first.status.success());
+    let (first, second) = (
+        String::from_utf8(first.stdout).unwrap(),
+        String::from_utf8(second.stdout).unwrap(),
+    );
+    assert_eq!(first.trim().len(), 43);
+    assert!(portal_domain::ServerKey::parse(first.trim()).is_some());
+    assert_ne!(first, second);
+    assert!(!db.exists(), "printing a key touches no database");
 }

@@ -98,7 +98,7 @@ async fn an_emailed_link_opens_the_clients_portal_on_its_invoice() {
     let (_, read) = app
         .api("GET", &format!("/api/crm/invoices/{invoice}"), None)
         .await;
-    assert_eq!(read["status"], "sent");
+    assert_eq!(read["status"], "open");
     assert_eq!(read["amount_due"], 155_000);
     assert_eq!(read["lines"][1]["quantity"], json!(1.5));
     assert_eq!(read["lines"][1]["amount"], 5000);

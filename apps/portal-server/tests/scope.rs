@@ -77,7 +77,8 @@ async fn accounts_on_one_server_are_isolated() {
     let app = TestApp::sqlite().await;
     let s = app.sent_invoice().await;
     let other = app
-        .portal
+        .services
+        .accounts
         .create_account(
             portal_domain::Name::parse("name", "Other Business").unwrap(),
             false,

@@ -4,13 +4,15 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod process;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
-use portal_domain::Portal;
+use portal_domain::Services;
 use portal_domain::ports::Clock;
 use portal_server::app::{self, Ports};
 use portal_server::config::Config;
@@ -50,7 +52,9 @@ pub struct TestApp {
     pub base: String,
     pub api_key: String,
     pub account_id: String,
-    pub portal: Portal,
+    pub services: Services,
+    /// `PORTAL_SECRET_KEY`, shared with any second process.
+    pub secret_key: String,
     pub clock: Arc<TestClock>,
     pub sink: Arc<SmtpSink>,
     storage: Storage,
@@ -85,19 +89,19 @@ fn temp_sqlite() -> PathBuf {
 impl TestApp {
     /// The portal on a fresh SQLite file.
     pub async fn sqlite() -> Self {
-        Self::start(Storage::Sqlite(temp_sqlite()), &[], None).await
+        Self::start(Storage::Sqlite(temp_sqlite()), &[], None, None).await
     }
 
     /// The portal on a fresh SQLite file, with extra `PORTAL_*` settings.
     pub async fn sqlite_with(vars: &[(&str, &str)]) -> Self {
-        Self::start(Storage::Sqlite(temp_sqlite()), vars, None).await
+        Self::start(Storage::Sqlite(temp_sqlite()), vars, None, None).await
     }
 
     /// The portal on a fresh PostgreSQL database; `None` only when the
     /// developer switched PostgreSQL tests off (never in CI).
     pub async fn postgres() -> Option<Self> {
         let server = TestPostgres::create_or_skip("portal-server").await?;
-        Some(Self::start(Storage::Postgres(Arc::new(server)), &[], None).await)
+        Some(Self::start(Storage::Postgres(Arc::new(server)), &[], None, None).await)
     }
 
     /// A second server process on this app's PostgreSQL database, sharing
@@ -110,6 +114,7 @@ impl TestApp {
             Storage::Postgres(server.clone()),
             &[],
             Some(self.sink.clone()),
+            Some(self.secret_key.clone()),
         )
         .await;
         twin.api_key.clone_from(&self.api_key);
@@ -117,7 +122,12 @@ impl TestApp {
         twin
     }
 
-    async fn start(storage: Storage, extra: &[(&str, &str)], sink: Option<Arc<SmtpSink>>) -> Self {
+    async fn start(
+        storage: Storage,
+        extra: &[(&str, &str)],
+        sink: Option<Arc<SmtpSink>>,
+        secret_key: Option<String>,
+    ) -> Self {
         let sink = match sink {
             Some(sink) => sink,
             None => Arc::new(SmtpSink::start().await),
@@ -128,11 +138,16 @@ impl TestApp {
             Storage::Sqlite(path) => format!("sqlite://{}", path.display()),
             Storage::Postgres(server) => server.url().to_owned(),
         };
+        let secret_key = secret_key.unwrap_or_else(portal_server::secret_key::generate);
         let mut vars: HashMap<String, String> = HashMap::from([
             ("PORTAL_DATABASE_URL".into(), database),
             ("PORTAL_PUBLIC_URL".into(), base.clone()),
             ("PORTAL_SMTP_URL".into(), sink.url()),
             ("PORTAL_MAIL_FROM".into(), "billing@portal.test".into()),
+            ("PORTAL_SECRET_KEY".into(), secret_key.clone()),
+            // Deliver at once and retry quickly: tests wait on real mail.
+            ("PORTAL_OUTBOX_POLL_MS".into(), "25".into()),
+            ("PORTAL_OUTBOX_RETRY_SECONDS".into(), "1".into()),
         ]);
         for (k, v) in extra {
             vars.insert((*k).into(), (*v).into());
@@ -145,7 +160,8 @@ impl TestApp {
         };
         let app = app::build(&config, ports).await.unwrap();
         let created = app
-            .portal
+            .services
+            .accounts
             .create_account(
                 portal_domain::Name::parse("name", "Northwind Studio").unwrap(),
                 false,
@@ -153,14 +169,16 @@ impl TestApp {
             .await
             .unwrap();
         let (stop, stopped) = oneshot::channel();
-        tokio::spawn(app::serve(listener, app.router, async {
+        let services = app.services.clone();
+        tokio::spawn(app::serve(listener, app, async {
             let _ = stopped.await;
         }));
         Self {
             base,
             api_key: created.api_key.reveal(),
             account_id: created.account.id.to_string(),
-            portal: app.portal,
+            services,
+            secret_key,
             clock,
             sink,
             storage,

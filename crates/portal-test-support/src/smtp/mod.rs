@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -26,6 +26,21 @@ const EHLO_REPLY: &str = "250-localhost\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 S
 
 type Mailbox = watch::Sender<Vec<CapturedMail>>;
 
+/// Messages whose final reply the sink holds back, and for how long: a
+/// mail server that is slow to confirm, for tests of deliveries cut short.
+#[derive(Debug, Default)]
+struct Hold {
+    messages: u32,
+    delay: Duration,
+}
+
+/// What every conversation of one sink shares.
+#[derive(Debug)]
+struct Shared {
+    mailbox: Mailbox,
+    hold: Mutex<Hold>,
+}
+
 /// A running SMTP server on `127.0.0.1` and a free port. It speaks plain
 /// SMTP only (no STARTTLS, no AUTH), accepts every sender and recipient,
 /// serves any number of connections and messages per connection, and stops
@@ -33,7 +48,7 @@ type Mailbox = watch::Sender<Vec<CapturedMail>>;
 #[derive(Debug)]
 pub struct SmtpSink {
     address: SocketAddr,
-    mailbox: Arc<Mailbox>,
+    shared: Arc<Shared>,
     server: JoinHandle<()>,
 }
 
@@ -43,19 +58,51 @@ impl SmtpSink {
     /// # Panics
     /// When no local port can be bound.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
+        Self::start_on(0).await
+    }
+
+    /// Binds `127.0.0.1:port` (0 for any free port): a mail server that
+    /// comes up where a portal already expects one.
+    ///
+    /// # Panics
+    /// When the port cannot be bound.
+    pub async fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port))
             .await
-            .unwrap_or_else(|e| panic!("the SMTP sink cannot bind a local port: {e}"));
+            .unwrap_or_else(|e| panic!("the SMTP sink cannot bind port {port}: {e}"));
         let address = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("the SMTP sink has no local address: {e}"));
-        let mailbox = Arc::new(watch::channel(Vec::new()).0);
-        let server = tokio::spawn(serve(listener, Arc::clone(&mailbox)));
+        let shared = Arc::new(Shared {
+            mailbox: watch::channel(Vec::new()).0,
+            hold: Mutex::new(Hold::default()),
+        });
+        let server = tokio::spawn(serve(listener, Arc::clone(&shared)));
         Self {
             address,
-            mailbox,
+            shared,
             server,
         }
+    }
+
+    /// A free local port with nothing listening on it (yet).
+    ///
+    /// # Panics
+    /// When no local port can be bound.
+    pub fn free_port() -> u16 {
+        std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("no free local port: {e}"))
+    }
+
+    /// Holds back the final `250` of the next `messages` messages for
+    /// `delay`, as a slow mail server would. A message is kept once its
+    /// data has arrived, even if the client is gone by the time the reply
+    /// is due (a server does not know the client died).
+    pub fn hold_replies(&self, messages: u32, delay: Duration) {
+        let mut hold = self.shared.hold.lock().unwrap_or_else(|e| e.into_inner());
+        *hold = Hold { messages, delay };
     }
 
     pub fn port(&self) -> u16 {
@@ -70,7 +117,7 @@ impl SmtpSink {
 
     /// Every message received so far, oldest first.
     pub fn messages(&self) -> Vec<CapturedMail> {
-        self.mailbox.borrow().clone()
+        self.shared.mailbox.borrow().clone()
     }
 
     /// Every message received, once there are at least `count`.
@@ -78,7 +125,7 @@ impl SmtpSink {
     /// # Panics
     /// When fewer than `count` have arrived after `timeout`.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<CapturedMail> {
-        let mut receiver = self.mailbox.subscribe();
+        let mut receiver = self.shared.mailbox.subscribe();
         let arrived = tokio::time::timeout(timeout, receiver.wait_for(|mail| mail.len() >= count));
         match arrived.await {
             Ok(Ok(mail)) => mail.clone(),
@@ -87,7 +134,7 @@ impl SmtpSink {
                 "expected at least {count} email(s) within {timeout:?}, but the SMTP sink at {} \
                  received {}",
                 self.address,
-                self.mailbox.borrow().len()
+                self.shared.mailbox.borrow().len()
             ),
         }
     }
@@ -100,13 +147,13 @@ impl Drop for SmtpSink {
     }
 }
 
-async fn serve(listener: TcpListener, mailbox: Arc<Mailbox>) {
+async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(converse(stream, Arc::clone(&mailbox)));
+                    connections.spawn(converse(stream, Arc::clone(&shared)));
                 }
                 // Out of file descriptors, say: let some connections finish.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -117,7 +164,7 @@ async fn serve(listener: TcpListener, mailbox: Arc<Mailbox>) {
 }
 
 /// One SMTP session, until `QUIT`, a closed connection or an I/O error.
-async fn converse(stream: TcpStream, mailbox: Arc<Mailbox>) -> io::Result<()> {
+async fn converse(stream: TcpStream, shared: Arc<Shared>) -> io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
     write
@@ -170,7 +217,18 @@ async fn converse(stream: TcpStream, mailbox: Arc<Mailbox>) -> io::Result<()> {
                         Some(raw) => {
                             let raw = String::from_utf8_lossy(&raw).into_owned();
                             let mail = CapturedMail::parse(from, to, raw);
-                            mailbox.send_modify(|all| all.push(mail));
+                            shared.mailbox.send_modify(|all| all.push(mail));
+                            let delay = {
+                                let mut hold =
+                                    shared.hold.lock().unwrap_or_else(|e| e.into_inner());
+                                (hold.messages > 0).then(|| {
+                                    hold.messages -= 1;
+                                    hold.delay
+                                })
+                            };
+                            if let Some(delay) = delay {
+                                tokio::time::sleep(delay).await;
+                            }
                             "250 OK: message captured"
                         }
                         None => "552 Message exceeds 10 MiB",

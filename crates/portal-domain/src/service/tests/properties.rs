@@ -5,7 +5,7 @@
 use chrono::Duration;
 use proptest::prelude::*;
 
-use super::{World, browser, name};
+use super::{World, browser};
 use crate::model::{DocumentId, DocumentStatus};
 use crate::service::ViewError;
 use crate::testing::block_on;
@@ -27,7 +27,7 @@ proptest! {
             let delay = Duration::minutes(delays_minutes[i % delays_minutes.len()]);
             w.clock.advance(delay);
             elapsed += delay;
-            if block_on(w.portal.redeem_link(&token, &browser(), None)).is_ok() {
+            if block_on(w.s.links.redeem_link(&token, &browser(), None)).is_ok() {
                 opened += 1;
                 prop_assert!(elapsed < lifetime, "opened after expiry");
             }
@@ -41,7 +41,7 @@ proptest! {
         documents in proptest::collection::vec((any::<bool>(), 0u8..4), 1..12),
     ) {
         let w = World::new();
-        let other = block_on(w.portal.create_client(&w.account, name("Globex"), true)).unwrap();
+        let other = w.client_named("Globex");
         let other_contact = w.contact(&other, "ap@globex.example");
         let mut expected_visible: Vec<DocumentId> = Vec::new();
         let mut all = Vec::new();
@@ -53,32 +53,32 @@ proptest! {
                 w.send(&doc, contact);
             }
             if *state == 2 {
-                block_on(w.portal.mark_document_paid(&w.account, doc.kind, doc.id)).unwrap();
+                block_on(w.s.payments.mark_paid(&w.account, doc.id(), crate::service::MarkPaid {
+                    kind: crate::model::ManualKind::BankTransfer,
+                    reference: None,
+                    received_at: None,
+                    notify_contact: None,
+                })).unwrap();
             }
             if *state == 3 {
-                block_on(w.portal.void_document(&w.account, doc.kind, doc.id)).unwrap();
+                block_on(w.s.documents.void_document(&w.account, doc.kind(), doc.id())).unwrap();
             }
             if *mine && *state >= 1 {
-                expected_visible.push(doc.id);
+                expected_visible.push(doc.id());
             }
-            all.push(doc.id);
+            all.push(doc.id());
         }
-        let token = super::link_token(&{
-            block_on(w.portal.portal_link(&w.account, w.contact.id, None, true)).unwrap();
-            w.last_email()
-        });
-        let secret = block_on(w.portal.redeem_link(&token, &browser(), None)).unwrap().secret;
-        let ctx = block_on(w.portal.authenticate(Some(secret.expose()))).unwrap();
+        let ctx = w.sign_in(&w.contact);
 
-        let home = block_on(w.portal.portal_home(&ctx, &browser())).unwrap();
-        let mut shown: Vec<DocumentId> = home.outstanding.iter().chain(&home.documents).map(|d| d.id).collect();
+        let home = block_on(w.s.views.portal_home(&ctx, &browser())).unwrap();
+        let mut shown: Vec<DocumentId> = home.outstanding.iter().chain(&home.documents).map(|d| d.id()).collect();
         shown.sort();
         let mut expected = expected_visible.clone();
         expected.sort();
         prop_assert_eq!(&shown, &expected);
-        prop_assert!(home.outstanding.iter().all(|d| d.status == DocumentStatus::Sent));
+        prop_assert!(home.outstanding.iter().all(|d| d.status() == DocumentStatus::Open));
         for id in all {
-            let outcome = block_on(w.portal.portal_document(&ctx, id, &browser()));
+            let outcome = block_on(w.s.views.portal_document(&ctx, id, &browser()));
             if expected_visible.contains(&id) {
                 prop_assert!(outcome.is_ok());
             } else {
