@@ -1,5 +1,7 @@
 //! The development transport: every email becomes an `.eml` file in a
 //! folder, where a developer opens it instead of running a mail server.
+//! The files carry live sign-in links, so the folder and files are the
+//! owner's alone.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -34,7 +36,8 @@ enum WriteError {
 /// creating the folder when missing. File names sort by the time of
 /// writing: `20261125T101530.123456Z-1a2b3c4d.eml` (UTC, microseconds, a
 /// random suffix). Each file appears whole or not at all: it is written
-/// under a hidden temporary name and then renamed.
+/// under a hidden temporary name and then renamed. On Unix the folder is
+/// created `0700` and each file `0600`: the messages hold working links.
 #[derive(Debug, Clone)]
 pub struct FileMailer {
     dir: PathBuf,
@@ -65,7 +68,7 @@ impl FileMailer {
             let path = path.to_owned();
             move |source| WriteError::Io { path, source }
         };
-        tokio::fs::create_dir_all(&self.dir)
+        create_private_dir(&self.dir)
             .await
             .map_err(io_error(&self.dir))?;
         let name = file_name(SystemTime::now())?;
@@ -83,13 +86,24 @@ impl FileMailer {
     }
 }
 
-/// Creates `path` (which must not exist yet) with `bytes`, flushed to disk.
+/// Creates `dir` and any missing parents, readable by the owner only.
+/// A folder that already exists is left as it is.
+async fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = tokio::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    builder.mode(0o700);
+    builder.create(dir).await
+}
+
+/// Creates `path` (which must not exist yet) with `bytes`, flushed to
+/// disk, readable and writable by the owner only.
 async fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .await?;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await?;
     file.write_all(bytes).await?;
     file.sync_all().await
 }
@@ -161,6 +175,9 @@ mod tests {
             from_name: "Acme Ltd".to_owned(),
             subject: subject.to_owned(),
             text: format!("Sign in: https://portal.example/l/{}\n", "x".repeat(120)),
+            html: String::new(),
+            attachments: Vec::new(),
+            message_key: None,
         }
     }
 
@@ -215,6 +232,25 @@ mod tests {
             mails[0].decoded_header("To").as_deref(),
             Some("Zoë Payable <ap@acme.example>")
         );
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_folder_and_files_are_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let temp = TempDir::new();
+        let dir = temp.0.join("nested").join("outbox");
+        let from = EmailAddress::parse("from", "billing@portal.example").unwrap();
+        let mailer = FileMailer::new(&dir, &from).unwrap();
+        mailer.send(&email("Private")).await.unwrap();
+
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&temp.0.join("nested")), 0o700);
+        let files = eml_files(&dir);
+        assert_eq!(files.len(), 1);
+        assert_eq!(mode(&files[0]), 0o600);
     }
 
     #[tokio::test]

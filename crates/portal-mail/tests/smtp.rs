@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use portal_domain::model::EmailAddress;
+use portal_domain::model::{Attachment, EmailAddress};
 use portal_domain::ports::{Email, Mailer};
 use portal_mail::SmtpMailer;
 use portal_test_support::SmtpSink;
@@ -22,6 +22,9 @@ fn email(to: &str, text: String) -> Email {
         from_name: "Société Générale d'Équipement".to_owned(),
         subject: "Votre lien de connexion — Société Générale".to_owned(),
         text,
+        html: String::new(),
+        attachments: Vec::new(),
+        message_key: None,
     }
 }
 
@@ -65,6 +68,44 @@ async fn messages_arrive_intact_over_smtp() {
     // the server sees one more empty line.
     assert_eq!(mail.body.replace("\r\n", "\n").trim_end(), text.trim_end());
     assert_eq!(mail.links(), [link]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_attachments_and_a_stable_message_id_arrive_intact() {
+    let sink = SmtpSink::start().await;
+    let mailer = SmtpMailer::new(&sink.url(), &sender()).unwrap();
+    let link = "https://portal.example/l/Zx9-_abc";
+    let mut message = email("ap@acme.example", format!("Votre facture: {link}\n"));
+    message.html = format!("<p>Votre facture: <a href=\"{link}\">ouvrir</a> — Zoë</p>");
+    message.attachments = vec![Attachment {
+        filename: "Facture F-42.pdf".to_owned(),
+        content_type: "application/pdf".to_owned(),
+        content: (0..=255u8).collect(),
+    }];
+    message.message_key = Some("3f1c6f1e-2b8a-4c55-9d2e-0f6b8f1a9c77".to_owned());
+
+    // Delivered twice, as a retried outbox item would be.
+    mailer.send(&message).await.unwrap();
+    mailer.send(&message).await.unwrap();
+
+    let mails = sink.wait_for(2, WAIT).await;
+    for mail in &mails {
+        assert_eq!(
+            mail.header("Message-ID"),
+            Some("<3f1c6f1e-2b8a-4c55-9d2e-0f6b8f1a9c77@portal.example>")
+        );
+        assert_eq!(mail.body.replace("\r\n", "\n"), message.text);
+        assert_eq!(mail.links(), [link]);
+        assert_eq!(mail.html().as_deref(), Some(message.html.as_str()));
+        assert_eq!(
+            mail.attachments(),
+            [(
+                Some("Facture F-42.pdf".to_owned()),
+                "application/pdf".to_owned(),
+                (0..=255u8).collect::<Vec<u8>>()
+            )]
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 //! A message as the sink received it, and the decoding that makes it
 //! readable: unfolded headers, RFC 2047 words, quoted-printable and base64
-//! bodies, the first text part of a multipart message, and its links.
+//! bodies, the parts of a multipart message (nested ones too), and its
+//! links.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
@@ -20,6 +21,60 @@ pub struct CapturedMail {
     /// The body with its transfer encoding undone: the whole body of a
     /// single-part message, the first `text/plain` part of a multipart one.
     pub body: String,
+}
+
+/// One leaf part of a message (an alternative body or an attachment),
+/// decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MimePart {
+    /// The part's headers, unfolded and trimmed.
+    headers: Vec<(String, String)>,
+    /// The media type, lower-cased, without parameters (`text/html`).
+    mime: String,
+    /// The content with its transfer encoding undone.
+    content: Vec<u8>,
+}
+
+impl MimePart {
+    fn header(&self, name: &str) -> Option<&str> {
+        find(&self.headers, name)
+    }
+
+    fn is_attachment(&self) -> bool {
+        self.header("Content-Disposition").is_some_and(|d| {
+            d.split(';')
+                .next()
+                .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("attachment"))
+        })
+    }
+
+    /// The file name of an attachment (`filename=` or RFC 2231's
+    /// `filename*=`), decoded.
+    fn filename(&self) -> Option<String> {
+        let disposition = self.header("Content-Disposition")?;
+        let mut plain = None;
+        let mut extended = String::new();
+        for field in disposition.split(';').skip(1) {
+            let Some((key, value)) = field.split_once('=') else {
+                continue;
+            };
+            let key = key.trim().to_ascii_lowercase();
+            let value = value.trim();
+            if key == "filename" {
+                plain = Some(value.trim_matches('"').to_owned());
+            } else if key.starts_with("filename*") {
+                // `utf-8''%C3%A9…` in the first piece, `%XX` text after.
+                let value = value.trim_matches('"');
+                let value = value.split_once("''").map_or(value, |(_, rest)| rest);
+                extended.push_str(value);
+            }
+        }
+        if extended.is_empty() {
+            plain
+        } else {
+            Some(String::from_utf8_lossy(&percent_decode(&extended)).into_owned())
+        }
+    }
 }
 
 impl CapturedMail {
@@ -52,6 +107,39 @@ impl CapturedMail {
     /// The first header called `name`, with RFC 2047 encoded words decoded.
     pub fn decoded_header(&self, name: &str) -> Option<String> {
         self.header(name).map(decode_words)
+    }
+
+    /// Every leaf part of the message in order, nested multiparts
+    /// flattened; a single-part message is one part.
+    fn parts(&self) -> Vec<MimePart> {
+        let (headers, body) = split_entity(&self.raw);
+        let mut parts = Vec::new();
+        collect_parts(headers, body, &mut parts);
+        parts
+    }
+
+    /// The media types of the message's leaf parts, in order, lower-cased
+    /// and without parameters (`["text/plain", "text/html"]`).
+    pub fn part_types(&self) -> Vec<String> {
+        self.parts().into_iter().map(|p| p.mime).collect()
+    }
+
+    /// The first `text/html` part that is not an attachment, decoded.
+    pub fn html(&self) -> Option<String> {
+        self.parts()
+            .into_iter()
+            .find(|p| p.mime == "text/html" && !p.is_attachment())
+            .map(|p| String::from_utf8_lossy(&p.content).into_owned())
+    }
+
+    /// The attachments (`Content-Disposition: attachment`) in order, each
+    /// as its decoded file name, media type and decoded content.
+    pub fn attachments(&self) -> Vec<(Option<String>, String, Vec<u8>)> {
+        self.parts()
+            .into_iter()
+            .filter(MimePart::is_attachment)
+            .map(|p| (p.filename(), p.mime, p.content))
+            .collect()
     }
 
     /// The decoded `Subject`.
@@ -138,6 +226,66 @@ fn boundary(headers: &[(String, String)]) -> Option<String> {
     })
 }
 
+/// The leaf parts of an entity, multiparts opened recursively.
+fn collect_parts(headers: Vec<(String, String)>, body: &str, out: &mut Vec<MimePart>) {
+    if let Some(separator) = boundary(&headers) {
+        for part in multipart_parts(body, &separator) {
+            let (headers, content) = split_entity(part);
+            collect_parts(headers, content, out);
+        }
+        return;
+    }
+    let mime = find(&headers, "Content-Type")
+        .unwrap_or("text/plain")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let content = decode_transfer_bytes(find(&headers, "Content-Transfer-Encoding"), body);
+    out.push(MimePart {
+        headers,
+        mime,
+        content,
+    });
+}
+
+/// The parts between the delimiters of a multipart body, each without the
+/// line break that belongs to the next delimiter.
+fn multipart_parts<'a>(body: &'a str, separator: &str) -> Vec<&'a str> {
+    let delimiter = format!("--{separator}");
+    let mut parts = Vec::new();
+    for part in body.split(delimiter.as_str()).skip(1) {
+        if part.starts_with("--") {
+            break;
+        }
+        let part = part.split_once('\n').map_or("", |(_, rest)| rest);
+        let part = part.strip_suffix('\n').unwrap_or(part);
+        let part = part.strip_suffix('\r').unwrap_or(part);
+        parts.push(part);
+    }
+    parts
+}
+
+/// `%XX` escapes decoded; anything else kept as it is.
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = bytes.get(i + 1..i + 3).and_then(hex_byte)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
 /// The decoded first `text/plain` part of a multipart body, searching
 /// nested multiparts too.
 fn first_plain_part(body: &str, separator: &str) -> Option<String> {
@@ -170,18 +318,20 @@ fn first_plain_part(body: &str, separator: &str) -> Option<String> {
 
 /// `body` with its `Content-Transfer-Encoding` undone, read as UTF-8.
 fn decode_transfer(encoding: Option<&str>, body: &str) -> String {
+    String::from_utf8_lossy(&decode_transfer_bytes(encoding, body)).into_owned()
+}
+
+/// `body` with its `Content-Transfer-Encoding` undone.
+fn decode_transfer_bytes(encoding: Option<&str>, body: &str) -> Vec<u8> {
     match encoding.map(|e| e.trim().to_ascii_lowercase()).as_deref() {
-        Some("quoted-printable") => {
-            String::from_utf8_lossy(&decode_quoted_printable(body)).into_owned()
-        }
+        Some("quoted-printable") => decode_quoted_printable(body),
         Some("base64") => {
             let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-            STANDARD.decode(&compact).map_or_else(
-                |_| body.to_owned(),
-                |bytes| String::from_utf8_lossy(&bytes).into_owned(),
-            )
+            STANDARD
+                .decode(&compact)
+                .unwrap_or_else(|_| body.as_bytes().to_vec())
         }
-        _ => body.to_owned(),
+        _ => body.as_bytes().to_vec(),
     }
 }
 
@@ -356,6 +506,35 @@ mod tests {
         assert_eq!(mail.body, "hi https://a.example/p");
         assert_eq!(mail.links(), ["https://a.example/p"]);
         assert_eq!(CapturedMail::from_raw("Subject: x").body, "");
+    }
+
+    #[test]
+    fn every_part_decodes_with_attachment_names() {
+        let raw = "Content-Type: multipart/mixed; boundary=outer\r\n\r\n\
+            --outer\r\nContent-Type: multipart/alternative; boundary=inner\r\n\r\n\
+            --inner\r\nContent-Type: text/plain\r\n\r\nplain\r\n\
+            --inner\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n<p>Caf=C3=A9</p>\r\n--inner--\r\n\
+            --outer\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename*=utf-8''Re%C3%A7u.pdf\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--outer--\r\n";
+        let mail = CapturedMail::from_raw(raw);
+        assert_eq!(
+            mail.part_types(),
+            ["text/plain", "text/html", "application/pdf"]
+        );
+        assert_eq!(mail.body, "plain");
+        assert_eq!(mail.html().as_deref(), Some("<p>Café</p>"));
+        assert_eq!(
+            mail.attachments(),
+            [(
+                Some("Reçu.pdf".to_owned()),
+                "application/pdf".to_owned(),
+                b"%PDF-".to_vec()
+            )]
+        );
+        assert_eq!(
+            CapturedMail::from_raw("\r\nonly text").part_types(),
+            ["text/plain"]
+        );
     }
 
     #[test]
