@@ -1,7 +1,6 @@
 //! Test doubles for the ports and the store contract suite. Compiled for
 //! this crate's tests and, with the `testing` feature, for adapter crates.
 
-#[cfg(any())]
 pub mod contract;
 mod memory;
 

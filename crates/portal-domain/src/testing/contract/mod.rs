@@ -8,22 +8,35 @@
 
 mod access;
 mod accounts;
+mod batch;
+mod contacts;
+mod crm;
 mod documents;
+mod fixture;
+mod idempotency;
+mod outbox;
+mod payments;
+mod requests;
+mod sessions;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::future::Future;
 
-use crate::model::{
-    Account, AccountId, AccountSettings, ApiKey, ApiKeyId, ApiKeyRecord, AuditAction, AuditEvent,
-    AuditEventId, Client, ClientId, Contact, ContactId, Currency, Description, Document,
-    DocumentId, DocumentInput, DocumentKind, DocumentNumber, EmailAddress, LineItem, LinkId,
-    LinkPurpose, MagicLink, Name, PortalSession, Quantity, SessionId, Token,
-};
+use crate::model::{Cursor, Page, PageRequest};
 use crate::ports::Store;
-use crate::testing::{SeededRandom, ts};
 
 pub use access::*;
 pub use accounts::*;
+pub use batch::*;
+pub use contacts::*;
+pub use crm::*;
 pub use documents::*;
+pub use idempotency::*;
+pub use outbox::*;
+pub use payments::*;
+pub use requests::*;
+pub use sessions::*;
+
+pub(crate) use fixture::{Fixture, date};
 
 /// Something that owns a store under test. `None` means the store's
 /// service was deliberately switched off for this run (the harness must
@@ -56,16 +69,33 @@ macro_rules! store_contract_tests {
             api_keys_find_their_account_only,
             the_sole_account_is_known_only_when_alone,
             demo_account_is_the_oldest_demo,
+            api_keys_are_listed_oldest_first_in_pages,
+            api_keys_are_revoked_but_never_the_last_active_one,
             clients_are_scoped_to_their_account,
+            clients_are_paged_without_gaps_or_duplicates,
             client_updates_are_written,
             closing_a_portal_revokes_live_sessions_and_unused_links,
             a_closed_portal_takes_no_new_links_or_sessions,
             contact_emails_are_unique_per_client,
             contacts_are_found_by_email_across_clients,
+            contacts_are_paged_oldest_first,
+            contact_updates_are_compare_and_set,
+            a_contact_email_clash_writes_nothing,
+            changing_a_contact_revokes_its_access_only,
+            an_inactive_contact_takes_no_new_links_or_sessions,
             documents_round_trip_with_their_lines,
             document_numbers_are_unique_per_account_and_kind,
-            documents_are_filtered_and_ordered,
+            documents_are_filtered_and_listed_newest_first,
+            client_documents_are_the_sent_ones_by_issue_date,
             document_status_changes_are_compare_and_set,
+            recipients_are_listed_once_in_first_sent_order,
+            payments_round_trip_and_settle_their_invoices,
+            pending_and_failed_payments_do_not_count_as_paid,
+            refunds_reopen_invoices_and_compare_the_payment_version,
+            payments_are_listed_newest_first_and_filtered,
+            a_batch_applies_every_write,
+            a_lost_compare_and_set_late_in_a_batch_writes_nothing,
+            a_closed_portal_late_in_a_batch_writes_nothing,
             links_round_trip_and_revoke,
             a_link_is_redeemed_once,
             expired_or_revoked_links_are_not_redeemed,
@@ -77,6 +107,19 @@ macro_rules! store_contract_tests {
             revoking_a_pending_session_revokes_its_link,
             audit_trails_are_ordered_and_scoped,
             link_requests_are_counted_and_forgotten,
+            link_requests_enqueue_their_job_only_when_allowed,
+            outbox_items_round_trip,
+            claims_take_due_items_oldest_first,
+            leases_are_exclusive_until_they_expire,
+            settling_needs_the_claim_that_holds_the_item,
+            a_dead_delivery_revokes_its_unused_link,
+            completing_an_item_in_a_batch_needs_its_claim,
+            only_failed_or_dead_items_are_retried,
+            the_outbox_is_listed_newest_first_and_counted,
+            a_request_key_is_begun_once,
+            stale_requests_are_taken_over,
+            finishing_and_abandoning_need_the_claim,
+            the_store_answers_pings,
         );
     };
     (@each tokio $make:path; $($check:ident),* $(,)?) => {
@@ -104,200 +147,43 @@ macro_rules! store_contract_tests {
     };
 }
 
-/// Builds valid records for the checks and inserts the basic ones.
-pub(crate) struct Fixture<'a> {
-    pub(crate) store: &'a dyn Store,
-    random: SeededRandom,
-    /// A time with microseconds, to prove stores keep them.
-    pub(crate) now: DateTime<Utc>,
-}
-
-impl<'a> Fixture<'a> {
-    pub(crate) fn new(store: &'a dyn Store) -> Self {
-        Self {
-            store,
-            random: SeededRandom::new(0x5EED),
-            now: ts("2026-11-25T10:15:30.123456Z"),
+/// Reads a whole list page by page, `limit` items at a time, checking on
+/// the way what every paged list promises: no page holds more than
+/// [`PageRequest::fetch`] rows, a page that is followed by another holds
+/// exactly that many, and each page starts strictly after the last item of
+/// the one before. Returns every item in the order read.
+pub(crate) async fn read_pages<T, F, Fut>(
+    limit: u32,
+    key: impl Fn(&T) -> Cursor,
+    mut fetch: F,
+) -> Vec<T>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Vec<T>>,
+{
+    let mut request = PageRequest::first(limit);
+    let mut items = Vec::new();
+    loop {
+        let rows = fetch(request).await;
+        let fetched = rows.len();
+        assert!(
+            i64::try_from(fetched).is_ok_and(|n| n <= request.fetch()),
+            "a page read {fetched} rows for a limit of {limit}"
+        );
+        let page = Page::from_rows(rows, &request, &key);
+        if page.next.is_some() {
+            assert_eq!(
+                i64::try_from(fetched).ok(),
+                Some(request.fetch()),
+                "a page with more to follow reads one row more than its limit"
+            );
+        }
+        items.extend(page.items);
+        match page.next {
+            Some(next) => {
+                request = PageRequest::new(Some(next), Some(limit)).expect("a valid limit");
+            }
+            None => return items,
         }
     }
-
-    pub(crate) fn token(&self) -> Token {
-        Token::generate(&self.random)
-    }
-
-    pub(crate) fn account_record(&self, name: &str) -> (Account, ApiKey, ApiKeyRecord) {
-        let account = Account {
-            id: AccountId::generate(&self.random),
-            name: Name::parse("name", name).expect("fixture name"),
-            settings: AccountSettings::default(),
-            demo: false,
-            created_at: self.now,
-            updated_at: self.now,
-        };
-        let key = ApiKey::generate(&self.random);
-        let record = ApiKeyRecord {
-            id: ApiKeyId::generate(&self.random),
-            account_id: account.id,
-            key_hash: key.hash(),
-            created_at: self.now,
-        };
-        (account, key, record)
-    }
-
-    pub(crate) async fn account(&self, name: &str) -> Account {
-        let (account, _, record) = self.account_record(name);
-        self.store
-            .insert_account(&account, &record)
-            .await
-            .expect("insert account");
-        account
-    }
-
-    pub(crate) async fn client(&self, account: &Account, name: &str) -> Client {
-        let client = Client {
-            id: ClientId::generate(&self.random),
-            account_id: account.id,
-            name: Name::parse("name", name).expect("fixture name"),
-            portal_enabled: true,
-            active: true,
-            created_at: self.now,
-            updated_at: self.now,
-        };
-        self.store
-            .insert_client(&client)
-            .await
-            .expect("insert client");
-        client
-    }
-
-    pub(crate) fn contact_record(&self, client: &Client, email: &str) -> Contact {
-        Contact {
-            id: ContactId::generate(&self.random),
-            account_id: client.account_id,
-            client_id: client.id,
-            name: Name::parse("name", "Pat Payables").expect("fixture name"),
-            email: EmailAddress::parse("email", email).expect("fixture email"),
-            created_at: self.now,
-        }
-    }
-
-    pub(crate) async fn contact(&self, client: &Client, email: &str) -> Contact {
-        let contact = self.contact_record(client, email);
-        self.store
-            .insert_contact(&contact)
-            .await
-            .expect("insert contact");
-        contact
-    }
-
-    pub(crate) fn document(
-        &self,
-        client: &Client,
-        kind: DocumentKind,
-        number: &str,
-        issued: NaiveDate,
-    ) -> Document {
-        let line = |text: &str, qty: &str, unit: i64| {
-            LineItem::new(
-                Description::parse("description", text).expect("fixture text"),
-                Quantity::parse("quantity", qty).expect("fixture quantity"),
-                unit,
-            )
-            .expect("fixture line")
-        };
-        let input = DocumentInput {
-            kind,
-            client_id: client.id,
-            number: DocumentNumber::parse("number", number).expect("fixture number"),
-            title: Some(
-                Description::parse("title", "Autumn work <&> \"quotes\"\nsecond line")
-                    .expect("fixture title"),
-            ),
-            currency: Currency::parse("currency", "EUR").expect("fixture currency"),
-            issue_date: issued,
-            due_date: (kind != DocumentKind::Contract).then(|| issued + Duration::days(30)),
-            lines: vec![
-                line("Design ✏️", "12.5", 9_000),
-                line("Hosting", "1", 2_500),
-                line("Discount", "1", -1_000),
-            ],
-        };
-        Document::draft(
-            DocumentId::generate(&self.random),
-            client.account_id,
-            input,
-            self.now,
-        )
-        .expect("fixture document")
-    }
-
-    pub(crate) fn link(
-        &self,
-        contact: &Contact,
-        document: Option<DocumentId>,
-        expires_at: DateTime<Utc>,
-    ) -> (MagicLink, Token) {
-        let token = self.token();
-        let link = MagicLink {
-            id: LinkId::generate(&self.random),
-            account_id: contact.account_id,
-            client_id: contact.client_id,
-            contact_id: contact.id,
-            document_id: document,
-            session_id: None,
-            token_hash: token.hash(),
-            purpose: LinkPurpose::DocumentSent,
-            created_at: self.now,
-            expires_at,
-            used_at: None,
-            revoked_at: None,
-        };
-        (link, token)
-    }
-
-    pub(crate) fn session_for(&self, link: &MagicLink, at: DateTime<Utc>) -> PortalSession {
-        PortalSession {
-            id: SessionId::generate(&self.random),
-            account_id: link.account_id,
-            client_id: link.client_id,
-            contact_id: link.contact_id,
-            link_id: link.id,
-            created_at: at,
-            activated_at: Some(at),
-            expires_at: at + Duration::days(7),
-            last_seen_at: Some(at),
-            revoked_at: None,
-            revoke_reason: None,
-            ip: "203.0.113.9".parse().ok(),
-            user_agent: Some("Mozilla/5.0 (contract test) ☃".into()),
-        }
-    }
-
-    pub(crate) fn event(
-        &self,
-        contact: &Contact,
-        action: AuditAction,
-        at: DateTime<Utc>,
-    ) -> AuditEvent {
-        AuditEvent {
-            id: AuditEventId::generate(&self.random),
-            account_id: contact.account_id,
-            client_id: contact.client_id,
-            contact_id: Some(contact.id),
-            session_id: None,
-            document_id: None,
-            action,
-            ip: "2001:db8::1".parse().ok(),
-            user_agent: Some("curl/8".into()),
-            occurred_at: at,
-        }
-    }
-
-    pub(crate) fn random(&self) -> &SeededRandom {
-        &self.random
-    }
-}
-
-pub(crate) fn date(text: &str) -> NaiveDate {
-    text.parse().expect("fixture date")
 }

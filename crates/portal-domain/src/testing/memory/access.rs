@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::{InMemoryStore, paged};
 use crate::model::{
-    AccountId, AuditEvent, ClientId, PageRequest, PortalSession, RevokeReason, SessionId,
-    TokenHash, MagicLink,
+    AccountId, AuditEvent, ClientId, MagicLink, PageRequest, PortalSession, RevokeReason,
+    SessionId, TokenHash,
 };
 use crate::ports::{
     AccessStore, AuditStore, Redemption, Revocation, SessionContext, SessionFilter, StoreResult,
@@ -119,7 +119,9 @@ impl AccessStore for InMemoryStore {
             })
             .cloned()
             .collect();
-        Ok(paged(sessions, page, false, |s| (s.created_at, s.id.as_uuid())))
+        Ok(paged(sessions, page, false, |s| {
+            (s.created_at, s.id.as_uuid())
+        }))
     }
 
     async fn touch_session(&self, id: SessionId, at: DateTime<Utc>) -> StoreResult<()> {
@@ -189,7 +191,8 @@ impl AuditStore for InMemoryStore {
             .filter(|e| e.account_id == account && e.client_id == client)
             .cloned()
             .collect();
-        Ok(paged(events, page, false, |e| (e.occurred_at, e.id.as_uuid())))
+        Ok(paged(events, page, false, |e| {
+            (e.occurred_at, e.id.as_uuid())
+        }))
     }
 }
-

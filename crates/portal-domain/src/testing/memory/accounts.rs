@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::{InMemoryStore, missing, paged};
 use crate::model::{
-    Account, AccountId, ApiKeyId, ApiKeyRecord, Client, ClientId, Contact, ContactId,
-    EmailAddress, PageRequest, TokenHash,
+    Account, AccountId, ApiKeyId, ApiKeyRecord, Client, ClientId, Contact, ContactId, EmailAddress,
+    PageRequest, TokenHash,
 };
 use crate::ports::{
     AccountStore, Conflict, CrmStore, KeyRevocation, Revocation, StoreError, StoreResult,
@@ -150,7 +150,9 @@ impl CrmStore for InMemoryStore {
             .filter(|c| c.account_id == account)
             .cloned()
             .collect();
-        Ok(paged(clients, page, true, |c| (c.created_at, c.id.as_uuid())))
+        Ok(paged(clients, page, true, |c| {
+            (c.created_at, c.id.as_uuid())
+        }))
     }
 
     async fn update_client(
@@ -213,7 +215,9 @@ impl CrmStore for InMemoryStore {
             .filter(|c| c.account_id == account && c.client_id == client)
             .cloned()
             .collect();
-        Ok(paged(contacts, page, true, |c| (c.created_at, c.id.as_uuid())))
+        Ok(paged(contacts, page, true, |c| {
+            (c.created_at, c.id.as_uuid())
+        }))
     }
 
     async fn contacts_by_email(
@@ -239,9 +243,10 @@ impl CrmStore for InMemoryStore {
         revoke: Option<Revocation>,
     ) -> StoreResult<Option<u64>> {
         let mut state = self.state();
-        let clash = state.contacts.iter().any(|c| {
-            c.id != next.id && c.client_id == next.client_id && c.email == next.email
-        });
+        let clash = state
+            .contacts
+            .iter()
+            .any(|c| c.id != next.id && c.client_id == next.client_id && c.email == next.email);
         let stored = state
             .contacts
             .iter_mut()

@@ -86,10 +86,12 @@ impl DocumentStore for InMemoryStore {
                     && filter.kind.is_none_or(|k| d.record.kind == k)
             })
             .collect();
-        paged(rows, page, false, |d| (d.record.created_at, d.record.id.as_uuid()))
-            .into_iter()
-            .map(|row| state.load_document(row))
-            .collect()
+        paged(rows, page, false, |d| {
+            (d.record.created_at, d.record.id.as_uuid())
+        })
+        .into_iter()
+        .map(|row| state.load_document(row))
+        .collect()
     }
 
     async fn client_documents(
@@ -108,7 +110,9 @@ impl DocumentStore for InMemoryStore {
             })
             .collect();
         rows.sort_by_key(|d| Reverse((d.record.issue_date, d.record.created_at, d.record.id)));
-        rows.into_iter().map(|row| state.load_document(row)).collect()
+        rows.into_iter()
+            .map(|row| state.load_document(row))
+            .collect()
     }
 
     async fn recipients(

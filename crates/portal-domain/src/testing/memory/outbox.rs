@@ -36,7 +36,11 @@ impl LinkRequestStore for InMemoryStore {
             .retain(|r| r.requested_at >= forget_before);
         state.link_requests.push(request.clone());
         let (mut from_ip, mut for_email) = (0, 0);
-        for r in state.link_requests.iter().filter(|r| r.requested_at > since) {
+        for r in state
+            .link_requests
+            .iter()
+            .filter(|r| r.requested_at > since)
+        {
             from_ip += u64::from(r.ip == request.ip);
             for_email += u64::from(r.email == request.email);
         }
@@ -159,7 +163,9 @@ impl OutboxStore for InMemoryStore {
             .filter(|m| m.account_id == account && status.is_none_or(|s| m.status == s))
             .cloned()
             .collect();
-        Ok(paged(messages, page, false, |m| (m.created_at, m.id.as_uuid())))
+        Ok(paged(messages, page, false, |m| {
+            (m.created_at, m.id.as_uuid())
+        }))
     }
 
     async fn retry_outbox(
@@ -176,7 +182,10 @@ impl OutboxStore for InMemoryStore {
         else {
             return Ok(None);
         };
-        if matches!(row.message.status, OutboxStatus::Failed | OutboxStatus::Dead) {
+        if matches!(
+            row.message.status,
+            OutboxStatus::Failed | OutboxStatus::Dead
+        ) {
             row.message.status = OutboxStatus::Pending;
             row.message.attempts = 0;
             row.message.next_attempt_at = now;
