@@ -53,11 +53,12 @@ impl TimeZone {
     /// # Errors
     /// When `name` is not an IANA time zone name.
     pub fn parse(field: &str, name: &str) -> Result<Self, ValidationError> {
-        name.parse::<chrono_tz::Tz>()
-            .map(Self)
-            .map_err(|_| {
-                ValidationError::new(field, "must be an IANA time zone such as Europe/Paris or UTC")
-            })
+        name.parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
+            ValidationError::new(
+                field,
+                "must be an IANA time zone such as Europe/Paris or UTC",
+            )
+        })
     }
 
     pub fn name(&self) -> &'static str {
@@ -300,7 +301,14 @@ mod tests {
         assert_eq!(TimeZone::UTC.today(late).to_string(), "2026-11-25");
         assert_eq!(paris.today(late).to_string(), "2026-11-26");
         assert_eq!(paris.abbreviation(late), "CET");
-        for bad in ["", "Mars/Olympus", "europe/paris", " UTC", "<script>", "+01:00"] {
+        for bad in [
+            "",
+            "Mars/Olympus",
+            "europe/paris",
+            " UTC",
+            "<script>",
+            "+01:00",
+        ] {
             assert!(TimeZone::parse("time_zone", bad).is_err(), "{bad}");
         }
         assert!(TimeZone::names().any(|n| n == "America/New_York"));

@@ -47,13 +47,13 @@ pub use link_request::{LINK_REQUEST_RETENTION, LinkRequest, LinkRequestCounts, L
 pub use mail::{Attachment, Email, LINK_TOKEN_PLACEHOLDER};
 pub use money::{Currency, MAX_MINOR_AMOUNT, Money, MoneyError};
 pub use outbox::{
-    ClaimToken, Delivery, LinkRequestJob, OutboxMessage, OutboxPayload, OutboxPolicy,
-    OutboxStatus, OutboxTopic,
+    ClaimToken, Delivery, LinkRequestJob, OutboxMessage, OutboxPayload, OutboxPolicy, OutboxStatus,
+    OutboxTopic,
 };
 pub use page::{Cursor, DEFAULT_PAGE_LIMIT, PAGE_LIMITS, Page, PageRequest};
 pub use payment::{
-    Allocation, MAX_ALLOCATIONS, ManualKind, Payment, PaymentMethod, PaymentRecord,
-    PaymentStatus, Refund, RefundRefusal,
+    Allocation, MAX_ALLOCATIONS, ManualKind, Payment, PaymentMethod, PaymentRecord, PaymentStatus,
+    Refund, RefundRefusal,
 };
 pub use request::ClientInfo;
 pub use server_key::{SealError, ServerKey};

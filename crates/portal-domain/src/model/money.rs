@@ -65,6 +65,12 @@ impl Currency {
         self.code
     }
 
+    /// Every code [`Currency::parse`] accepts, upper case (for API
+    /// descriptions).
+    pub fn codes() -> impl Iterator<Item = &'static str> {
+        CURRENCIES.iter().map(|(code, _)| *code)
+    }
+
     /// How many digits follow the decimal point (2 for USD, 0 for JPY).
     pub fn minor_digits(&self) -> u8 {
         self.minor_digits
@@ -212,7 +218,11 @@ impl Money {
     /// Different currencies.
     pub fn checked_min(self, other: Self) -> Result<Self, MoneyError> {
         self.same_currency(&other)?;
-        Ok(if other.minor < self.minor { other } else { self })
+        Ok(if other.minor < self.minor {
+            other
+        } else {
+            self
+        })
     }
 
     /// The sum of `amounts`, all in `currency`; zero for none.
@@ -300,8 +310,14 @@ mod tests {
         let usd = cur("USD");
         let eur = cur("EUR");
         let a = Money::new(1_000, usd);
-        assert_eq!(a.checked_add(Money::new(250, usd)), Ok(Money::new(1_250, usd)));
-        assert_eq!(a.checked_sub(Money::new(1_500, usd)), Ok(Money::new(-500, usd)));
+        assert_eq!(
+            a.checked_add(Money::new(250, usd)),
+            Ok(Money::new(1_250, usd))
+        );
+        assert_eq!(
+            a.checked_sub(Money::new(1_500, usd)),
+            Ok(Money::new(-500, usd))
+        );
         assert_eq!(
             a.checked_add(Money::new(1, eur)),
             Err(MoneyError::CurrencyMismatch(usd, eur))

@@ -103,7 +103,10 @@ pub enum OutboxPayload {
     /// Send an email. With `link`, the email awaits that link's token,
     /// derived at delivery; if the email is given up on, the link is
     /// revoked with it.
-    Email { email: Email, link: Option<LinkId> },
+    Email {
+        email: Email,
+        link: Option<LinkId>,
+    },
     LinkRequest(LinkRequestJob),
 }
 
@@ -275,7 +278,10 @@ mod tests {
         assert_eq!(policy.backoff(2, 0), Duration::seconds(30));
         assert_eq!(policy.backoff(3, 0), Duration::seconds(60));
         assert_eq!(policy.backoff(30, 0), Duration::minutes(30));
-        assert_eq!(policy.backoff(30, u64::MAX - 7), policy.backoff(30, u64::MAX - 7));
+        assert_eq!(
+            policy.backoff(30, u64::MAX - 7),
+            policy.backoff(30, u64::MAX - 7)
+        );
     }
 
     #[test]

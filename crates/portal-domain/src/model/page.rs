@@ -160,7 +160,10 @@ mod tests {
 
     #[test]
     fn limits_are_checked_not_clamped() {
-        assert_eq!(PageRequest::new(None, None).unwrap().limit(), DEFAULT_PAGE_LIMIT);
+        assert_eq!(
+            PageRequest::new(None, None).unwrap().limit(),
+            DEFAULT_PAGE_LIMIT
+        );
         assert_eq!(PageRequest::new(None, Some(0)).unwrap_err().field, "limit");
         assert!(PageRequest::new(None, Some(101)).is_err());
         assert_eq!(PageRequest::new(None, Some(100)).unwrap().fetch(), 101);
@@ -169,7 +172,8 @@ mod tests {
     #[test]
     fn a_page_knows_whether_more_follow() {
         let request = PageRequest::first(2);
-        let key = |n: &u32| Cursor::new(ts("2026-01-01T00:00:00Z"), Uuid::from_u128(u128::from(*n)));
+        let key =
+            |n: &u32| Cursor::new(ts("2026-01-01T00:00:00Z"), Uuid::from_u128(u128::from(*n)));
         let page = Page::from_rows(vec![1, 2, 3], &request, key);
         assert_eq!(page.items, vec![1, 2]);
         assert_eq!(page.next, Some(key(&2)));

@@ -273,7 +273,10 @@ impl Payment {
         if refunded.minor() > self.amount.minor() {
             return Err(ValidationError::new(
                 "refunds",
-                format!("add up to {refunded}, more than the payment's {}", self.amount),
+                format!(
+                    "add up to {refunded}, more than the payment's {}",
+                    self.amount
+                ),
             ));
         }
         for allocation in &self.allocations {
@@ -381,7 +384,9 @@ impl Payment {
             self.refunds.iter().map(|r| {
                 let to_invoices = Money::sum(currency, r.allocations.iter().map(|a| a.amount))
                     .unwrap_or(Money::zero(currency));
-                r.amount.checked_sub(to_invoices).unwrap_or(Money::zero(currency))
+                r.amount
+                    .checked_sub(to_invoices)
+                    .unwrap_or(Money::zero(currency))
             }),
         );
         allocated

@@ -211,7 +211,9 @@ mod tests {
         assert!(single.starts_with("^[^\\u0000-\\u001F"));
         assert!(single.contains("\\u202E"));
         assert!(Description::pattern().contains("\\u000B-\\u001F"));
-        for c in ['\u{200B}', '\u{202E}', '\u{2028}', '\u{FEFF}', '\u{7f}', '\u{85}'] {
+        for c in [
+            '\u{200B}', '\u{202E}', '\u{2028}', '\u{FEFF}', '\u{7f}', '\u{85}',
+        ] {
             assert!(is_invisible_format(c, true) || c.is_control(), "{c:?}");
         }
     }

@@ -9,7 +9,10 @@ use std::fmt::Write as _;
 pub(crate) enum Block {
     Paragraph(String),
     /// A prominent link: a button in HTML, the bare URL in text.
-    Action { label: String, url: String },
+    Action {
+        label: String,
+        url: String,
+    },
     /// Label and value pairs ("Due: 2 Dec 2026").
     Facts(Vec<(String, String)>),
     /// A small table; the last column is right-aligned (amounts).
@@ -89,7 +92,11 @@ pub(crate) fn html(title: &str, greeting: &str, blocks: &[Block]) -> String {
     for block in blocks {
         match block {
             Block::Paragraph(p) => {
-                let _ = write!(out, "<p style=\"margin:0 0 16px;line-height:1.5;\">{}</p>", lines(p));
+                let _ = write!(
+                    out,
+                    "<p style=\"margin:0 0 16px;line-height:1.5;\">{}</p>",
+                    lines(p)
+                );
             }
             Block::Action { label, url } => {
                 let _ = write!(
@@ -168,7 +175,10 @@ pub(crate) fn escape(text: &str) -> String {
 
 /// Escaped text whose line breaks become `<br>`.
 fn lines(text: &str) -> String {
-    text.split('\n').map(escape).collect::<Vec<_>>().join("<br>")
+    text.split('\n')
+        .map(escape)
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 #[cfg(test)]
@@ -187,7 +197,11 @@ mod tests {
         ];
         let html = html("T<", "Hi <you>", &blocks);
         assert!(!html.contains("<script>"));
-        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;"));
+        assert!(
+            html.contains(
+                "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;"
+            )
+        );
         assert!(html.contains("href=\"https://x.example/l/a&quot;onmouseover=&quot;x\""));
         assert!(!html.contains("<b>") && !html.contains("Hi <you>"));
         let text = text("Hi <you>", &blocks);

@@ -107,7 +107,11 @@ fn invoice_email_with_a_link() {
     let doc = document(DocumentKind::Invoice, NaiveDate::from_ymd_opt(2026, 12, 2));
     let email = document_email(&account(), &contact(), &doc, Some(link()));
     html_says_the_same(&email);
-    assert!(email.html.contains("href=\"https://billing.example.com/l/TOKEN\""));
+    assert!(
+        email
+            .html
+            .contains("href=\"https://billing.example.com/l/TOKEN\"")
+    );
     insta::assert_snapshot!(render(&email));
 }
 
@@ -129,8 +133,18 @@ fn estimate_and_contract_emails() {
     let contract = document(DocumentKind::Contract, None);
     insta::assert_snapshot!(format!(
         "{}\n---\n{}",
-        render(&document_email(&account(), &contact(), &estimate, Some(link()))),
-        render(&document_email(&account(), &contact(), &contract, Some(link())))
+        render(&document_email(
+            &account(),
+            &contact(),
+            &estimate,
+            Some(link())
+        )),
+        render(&document_email(
+            &account(),
+            &contact(),
+            &contract,
+            Some(link())
+        ))
     ));
 }
 
@@ -146,7 +160,11 @@ fn link_expiry_is_told_in_the_accounts_time_zone() {
     let mut account = account();
     account.settings.time_zone = TimeZone::parse("tz", "America/New_York").unwrap();
     let email = portal_link_email(&account, &contact(), link());
-    assert!(email.text.contains("16 Nov 2026 at 04:00 EST"), "{}", email.text);
+    assert!(
+        email.text.contains("16 Nov 2026 at 04:00 EST"),
+        "{}",
+        email.text
+    );
 }
 
 #[test]

@@ -266,7 +266,10 @@ impl Crm {
         page: PageRequest,
     ) -> Result<Page<AuditEvent>, CrmError> {
         let client = self.client(account, client).await?;
-        let rows = self.audit.client_events(account.id, client.id, &page).await?;
+        let rows = self
+            .audit
+            .client_events(account.id, client.id, &page)
+            .await?;
         Ok(Page::from_rows(rows, &page, |e| {
             Cursor::new(e.occurred_at, e.id.as_uuid())
         }))

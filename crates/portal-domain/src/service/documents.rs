@@ -212,8 +212,12 @@ impl Documents {
             }
             let sent = document.apply(DocumentAction::Send, self.env.now())?;
             let link = client.portal_enabled.then(|| {
-                self.links
-                    .mint(account, &contact, Some(document.id()), LinkPurpose::DocumentSent)
+                self.links.mint(
+                    account,
+                    &contact,
+                    Some(document.id()),
+                    LinkPurpose::DocumentSent,
+                )
             });
             let email = notify::document_email(
                 account,

@@ -125,10 +125,11 @@ impl Idempotency {
         Ok(match existing.state {
             IdempotencyState::InProgress { .. } => Begin::InProgress,
             IdempotencyState::Completed(response) => {
-                let body = self.env.config().server_key.open(
-                    &context(account.id, &existing.key),
-                    &response.sealed_body,
-                )?;
+                let body = self
+                    .env
+                    .config()
+                    .server_key
+                    .open(&context(account.id, &existing.key), &response.sealed_body)?;
                 Begin::Replay(Replay {
                     status: response.status,
                     content_type: response.content_type,
@@ -161,7 +162,13 @@ impl Idempotency {
         };
         let expires_at = self.env.now() + IDEMPOTENCY_RETENTION;
         self.store
-            .finish_request(ticket.account, &ticket.key, ticket.claim, &response, expires_at)
+            .finish_request(
+                ticket.account,
+                &ticket.key,
+                ticket.claim,
+                &response,
+                expires_at,
+            )
             .await
     }
 

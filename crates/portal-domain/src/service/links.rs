@@ -106,7 +106,9 @@ pub enum LinkRejection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkPreview {
     /// The link would open this account's portal.
-    Usable { account_name: Name },
+    Usable {
+        account_name: Name,
+    },
     Unusable(LinkRejection),
 }
 
@@ -189,8 +191,8 @@ impl Links {
         let now = self.env.now();
         let id = LinkId::generate(self.env.random());
         let token = self.env.config().server_key.link_token(id);
-        let pending_id = (purpose == LinkPurpose::ApiSession)
-            .then(|| SessionId::generate(self.env.random()));
+        let pending_id =
+            (purpose == LinkPurpose::ApiSession).then(|| SessionId::generate(self.env.random()));
         let link = MagicLink {
             id,
             account_id: account.id,

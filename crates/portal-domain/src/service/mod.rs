@@ -91,7 +91,12 @@ impl Env {
             .unwrap_or(&self.config.public_url)
     }
 
-    pub(crate) fn audit(&self, account: AccountId, client: ClientId, action: AuditAction) -> EventBuilder {
+    pub(crate) fn audit(
+        &self,
+        account: AccountId,
+        client: ClientId,
+        action: AuditAction,
+    ) -> EventBuilder {
         EventBuilder(AuditEvent {
             id: AuditEventId::generate(self.random()),
             account_id: account,

@@ -124,9 +124,7 @@ impl Outbox {
                 }
                 email.message_key = Some(message.id.to_string());
                 match self.mailer.send(&email).await {
-                    Ok(()) => Some(Delivery::Sent {
-                        at: self.env.now(),
-                    }),
+                    Ok(()) => Some(Delivery::Sent { at: self.env.now() }),
                     Err(err) => Some(failed(error_chain(&err), *link)),
                 }
             }
@@ -141,7 +139,11 @@ impl Outbox {
 
     /// # Errors
     /// [`OutboxError::NotFound`], also for another account's item.
-    pub async fn message(&self, account: &Account, id: OutboxId) -> Result<OutboxMessage, OutboxError> {
+    pub async fn message(
+        &self,
+        account: &Account,
+        id: OutboxId,
+    ) -> Result<OutboxMessage, OutboxError> {
         self.store
             .outbox_message(account.id, id)
             .await?
@@ -170,7 +172,11 @@ impl Outbox {
     ///
     /// # Errors
     /// [`OutboxError::NotFound`].
-    pub async fn retry(&self, account: &Account, id: OutboxId) -> Result<OutboxMessage, OutboxError> {
+    pub async fn retry(
+        &self,
+        account: &Account,
+        id: OutboxId,
+    ) -> Result<OutboxMessage, OutboxError> {
         self.store
             .retry_outbox(account.id, id, self.env.now())
             .await?

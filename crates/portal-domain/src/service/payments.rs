@@ -56,7 +56,10 @@ pub enum AllocationProblem {
     #[error("this invoice belongs to another client than the payment")]
     OfAnotherClient,
     #[error("the invoice is in {invoice}, the payment in {payment}")]
-    CurrencyMismatch { invoice: Currency, payment: Currency },
+    CurrencyMismatch {
+        invoice: Currency,
+        payment: Currency,
+    },
     #[error("a {} invoice cannot take payments", .0.label().to_lowercase())]
     NotPayable(DocumentStatus),
     #[error("only {open} of this invoice is open to payment")]
@@ -194,7 +197,9 @@ impl Payments {
             )
             .into());
         }
-        let notify = self.notify_contact(account, &client, input.notify_contact).await?;
+        let notify = self
+            .notify_contact(account, &client, input.notify_contact)
+            .await?;
         let id = PaymentId::generate(self.env.random());
         for _ in 0..UPDATE_ATTEMPTS {
             let now = self.env.now();
@@ -374,7 +379,11 @@ impl Payments {
             push_invoice_updates(&mut batch, &invoices);
             batch.push(Write::Audit(
                 self.env
-                    .audit(account.id, payment.client_id(), AuditAction::PaymentRefunded)
+                    .audit(
+                        account.id,
+                        payment.client_id(),
+                        AuditAction::PaymentRefunded,
+                    )
                     .payment(payment.id())
                     .build(),
             ));
@@ -444,10 +453,13 @@ impl Payments {
         client: &Client,
         updated: &[Document],
     ) -> Result<Vec<Money>, StoreError> {
-        let latest: HashMap<DocumentId, &Document> =
-            updated.iter().map(|d| (d.id(), d)).collect();
+        let latest: HashMap<DocumentId, &Document> = updated.iter().map(|d| (d.id(), d)).collect();
         let mut due: Vec<Money> = Vec::new();
-        for document in self.documents.client_documents(account.id, client.id).await? {
+        for document in self
+            .documents
+            .client_documents(account.id, client.id)
+            .await?
+        {
             let document = latest.get(&document.id()).copied().unwrap_or(&document);
             if !document.is_outstanding() {
                 continue;

@@ -110,7 +110,10 @@ impl PortalViews {
         let mut total_due: Vec<Money> = Vec::new();
         for doc in &outstanding {
             let due = doc.amount_due();
-            match total_due.iter_mut().find(|m| m.currency() == due.currency()) {
+            match total_due
+                .iter_mut()
+                .find(|m| m.currency() == due.currency())
+            {
                 Some(sum) => {
                     *sum = sum
                         .checked_add(due)

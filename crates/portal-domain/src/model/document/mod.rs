@@ -135,10 +135,7 @@ fn total_of(lines: &[LineItem], currency: Currency) -> Result<Money, ValidationE
     if let Some(line) = lines.iter().find(|l| l.currency() != currency) {
         return Err(ValidationError::new(
             "lines",
-            format!(
-                "must all be in {currency}, not {}",
-                line.currency().code()
-            ),
+            format!("must all be in {currency}, not {}", line.currency().code()),
         ));
     }
     let total = lines
@@ -248,7 +245,11 @@ impl Document {
         if !record.kind.statuses().contains(&record.status) {
             return Err(ValidationError::new(
                 "status",
-                format!("{} is not a status of a {}", record.status, record.kind.as_str()),
+                format!(
+                    "{} is not a status of a {}",
+                    record.status,
+                    record.kind.as_str()
+                ),
             ));
         }
         if (record.status == DocumentStatus::Draft) != record.sent_at.is_none()
@@ -292,7 +293,10 @@ impl Document {
             return if self.ledger.is_empty() {
                 Ok(())
             } else {
-                Err(invalid(format!("a {} takes no payments", self.kind.as_str())))
+                Err(invalid(format!(
+                    "a {} takes no payments",
+                    self.kind.as_str()
+                )))
             };
         }
         let paid = self
@@ -316,9 +320,9 @@ impl Document {
             DocumentStatus::Draft if !self.ledger.is_empty() => {
                 Err(invalid("a draft takes no payments".into()))
             }
-            DocumentStatus::Void if !committed.is_zero() => {
-                Err(invalid(format!("a void invoice keeps {committed} paid or pending")))
-            }
+            DocumentStatus::Void if !committed.is_zero() => Err(invalid(format!(
+                "a void invoice keeps {committed} paid or pending"
+            ))),
             DocumentStatus::Open | DocumentStatus::PartiallyPaid | DocumentStatus::Paid
                 if self.status != settled_status(self.total, paid) =>
             {
@@ -530,7 +534,10 @@ impl Document {
             }
             (DocumentAction::Void, Open)
                 if self.amount_paid().is_zero()
-                    && self.ledger.pending(self.currency).is_ok_and(|p| p.is_zero()) =>
+                    && self
+                        .ledger
+                        .pending(self.currency)
+                        .is_ok_and(|p| p.is_zero()) =>
             {
                 next.status = Void;
                 next.voided_at = Some(now);

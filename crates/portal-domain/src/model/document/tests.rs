@@ -6,9 +6,7 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 
 use super::*;
-use crate::model::{
-    ClientId, ManualKind, PaymentId, PaymentMethod, PaymentStatus, RefundId,
-};
+use crate::model::{ClientId, ManualKind, PaymentId, PaymentMethod, PaymentStatus, RefundId};
 use crate::testing::{SeededRandom, ts};
 
 fn usd() -> Currency {
@@ -282,13 +280,10 @@ fn the_ledger_never_pays_more_than_the_total_nor_refunds_more_than_was_paid() {
 
 #[test]
 fn a_zero_invoice_is_settled_when_sent() {
-    let zero = draft(
-        DocumentKind::Invoice,
-        vec![line("1", 100), line("1", -100)],
-    )
-    .unwrap()
-    .apply(DocumentAction::Send, ts("2026-11-02T10:00:00Z"))
-    .unwrap();
+    let zero = draft(DocumentKind::Invoice, vec![line("1", 100), line("1", -100)])
+        .unwrap()
+        .apply(DocumentAction::Send, ts("2026-11-02T10:00:00Z"))
+        .unwrap();
     assert_eq!(zero.status(), DocumentStatus::Paid);
     assert!(!zero.is_outstanding());
     assert!(Document::restore(zero.record()).is_ok());
@@ -312,10 +307,15 @@ fn restore_accepts_what_was_built_and_refuses_what_breaks_a_rule() {
 
     let mut foreign_status = partly.record();
     foreign_status.status = DocumentStatus::Sent;
-    assert_eq!(Document::restore(foreign_status).unwrap_err().field, "status");
+    assert_eq!(
+        Document::restore(foreign_status).unwrap_err().field,
+        "status"
+    );
 
     let mut overpaid = partly.record();
-    overpaid.ledger.push(paid(7_000, PaymentStatus::Succeeded, 2));
+    overpaid
+        .ledger
+        .push(paid(7_000, PaymentStatus::Succeeded, 2));
     assert_eq!(Document::restore(overpaid).unwrap_err().field, "ledger");
 
     let mut unsent = partly.record();

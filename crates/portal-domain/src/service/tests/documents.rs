@@ -32,7 +32,10 @@ fn sending_queues_an_email_with_a_link_to_the_document() {
     assert_eq!(email.subject, "Invoice INV-1001 from Northwind Studio");
     assert!(email.text.contains("$1,500.00"), "{}", email.text);
     assert!(email.text.contains("https://portal.example.com/l/"));
-    assert!(!email.awaits_link_token(), "the token is filled in on delivery");
+    assert!(
+        !email.awaits_link_token(),
+        "the token is filled in on delivery"
+    );
     assert_eq!(email.message_key, Some(sent.queued.to_string()));
     let stored = w.reload(&invoice);
     assert_eq!(stored.status(), DocumentStatus::Open);

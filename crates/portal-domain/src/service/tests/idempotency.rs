@@ -5,7 +5,9 @@
 use chrono::Duration;
 
 use super::World;
-use crate::model::{Fingerprint, IDEMPOTENCY_LEASE, IDEMPOTENCY_RETENTION, IdempotencyKey, IdempotencyState};
+use crate::model::{
+    Fingerprint, IDEMPOTENCY_LEASE, IDEMPOTENCY_RETENTION, IdempotencyKey, IdempotencyState,
+};
 use crate::ports::IdempotencyStore;
 use crate::service::Begin;
 use crate::testing::block_on;
@@ -19,7 +21,8 @@ fn a_retry_replays_the_first_answer_and_another_body_is_refused() {
     let w = World::new();
     let body = br#"{"name":"Globex"}"#;
     let fp = Fingerprint::of("POST", "/api/crm/clients", body);
-    let Begin::Proceed(ticket) = block_on(w.s.idempotency.begin(&w.account, key("k-1"), fp)).unwrap()
+    let Begin::Proceed(ticket) =
+        block_on(w.s.idempotency.begin(&w.account, key("k-1"), fp)).unwrap()
     else {
         panic!("the first request proceeds");
     };
@@ -29,7 +32,11 @@ fn a_retry_replays_the_first_answer_and_another_body_is_refused() {
         Begin::InProgress
     ));
     let answer = br#"{"id":"c1","api_key":"psk_secret"}"#;
-    block_on(w.s.idempotency.finish(ticket, 201, "application/json", answer)).unwrap();
+    block_on(
+        w.s.idempotency
+            .finish(ticket, 201, "application/json", answer),
+    )
+    .unwrap();
     match block_on(w.s.idempotency.begin(&w.account, key("k-1"), fp)).unwrap() {
         Begin::Replay(replay) => {
             assert_eq!(replay.status, 201);
@@ -38,8 +45,12 @@ fn a_retry_replays_the_first_answer_and_another_body_is_refused() {
         other => panic!("expected a replay, got {other:?}"),
     }
     // The kept answer is sealed: the store never holds the secret in clear.
-    let record = block_on(w.store.idempotency_record(w.account.id, &key("k-1"))).unwrap().unwrap();
-    let IdempotencyState::Completed(stored) = record.state else { panic!("completed") };
+    let record = block_on(w.store.idempotency_record(w.account.id, &key("k-1")))
+        .unwrap()
+        .unwrap();
+    let IdempotencyState::Completed(stored) = record.state else {
+        panic!("completed")
+    };
     assert!(!stored.sealed_body.windows(10).any(|s| s == b"psk_secret"));
 
     let other = Fingerprint::of("POST", "/api/crm/clients", br#"{"name":"Initech"}"#);
@@ -48,7 +59,9 @@ fn a_retry_replays_the_first_answer_and_another_body_is_refused() {
         Begin::KeyReused
     ));
     // Keys are per account.
-    let stranger = block_on(w.s.accounts.create_account(super::name("Other"), false)).unwrap().account;
+    let stranger = block_on(w.s.accounts.create_account(super::name("Other"), false))
+        .unwrap()
+        .account;
     assert!(matches!(
         block_on(w.s.idempotency.begin(&stranger, key("k-1"), other)).unwrap(),
         Begin::Proceed(_)

@@ -17,14 +17,20 @@ use crate::testing::block_on;
 enum Step {
     /// A payment of `extra` beyond what it allocates, in the currency of
     /// the first invoice it names, with (invoice, amount) allocations.
-    Pay { extra: i64, allocations: Vec<(usize, i64)> },
+    Pay {
+        extra: i64,
+        allocations: Vec<(usize, i64)>,
+    },
     /// A refund of `amount` from payment number `payment` (modulo).
     Refund { payment: usize, amount: i64 },
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
-        (0i64..3_000, proptest::collection::vec((0usize..4, 1i64..9_000), 1..4))
+        (
+            0i64..3_000,
+            proptest::collection::vec((0usize..4, 1i64..9_000), 1..4)
+        )
             .prop_map(|(extra, allocations)| Step::Pay { extra, allocations }),
         (0usize..8, 1i64..12_000).prop_map(|(payment, amount)| Step::Refund { payment, amount }),
     ]

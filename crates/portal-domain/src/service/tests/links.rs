@@ -144,7 +144,13 @@ fn operator_links_can_be_emailed_and_are_audited() {
         !format!("{issued:?}").contains(&issued.url),
         "Debug must not leak the token"
     );
-    let events = block_on(w.s.crm.client_audit(&w.account, w.client.id, crate::model::PageRequest::first(10))).unwrap().items;
+    let events = block_on(w.s.crm.client_audit(
+        &w.account,
+        w.client.id,
+        crate::model::PageRequest::first(10),
+    ))
+    .unwrap()
+    .items;
     assert_eq!(events[0].action, AuditAction::LinkIssued);
 }
 
@@ -163,7 +169,11 @@ fn new_links_go_only_to_contacts_on_file() {
     )
     .unwrap();
     let report = w.deliver();
-    assert_eq!((report.claimed, report.sent), (1, 1), "the request itself is done");
+    assert_eq!(
+        (report.claimed, report.sent),
+        (1, 1),
+        "the request itself is done"
+    );
     assert_eq!(w.mailer.sent().len(), before);
 
     // The contact's own address, typed in another case: a fresh link that
@@ -192,13 +202,21 @@ fn new_links_go_only_to_contacts_on_file() {
     };
     block_on(w.s.crm.update_contact(&w.account, w.contact.id, patch)).unwrap();
     let before = w.mailer.sent().len();
-    block_on(w.s.links.request_link("pat@acme.example", None, None, &browser())).unwrap();
+    block_on(
+        w.s.links
+            .request_link("pat@acme.example", None, None, &browser()),
+    )
+    .unwrap();
     w.deliver();
     assert_eq!(w.mailer.sent().len(), before);
 
     // On a portal serving several businesses, an unknown link names none,
     // so nothing is even queued.
-    block_on(w.s.accounts.create_account(super::name("Another business"), false)).unwrap();
+    block_on(
+        w.s.accounts
+            .create_account(super::name("Another business"), false),
+    )
+    .unwrap();
     block_on(
         w.s.links
             .request_link("pat@acme.example", Some("nonsense"), None, &browser()),
@@ -213,15 +231,15 @@ fn link_requests_are_rate_limited_per_email_and_per_ip() {
     let policy = LinkRequestPolicy::default();
     for _ in 0..policy.per_email {
         block_on(
-            w.s
-                .links.request_link("pat@acme.example", None, None, &browser()),
+            w.s.links
+                .request_link("pat@acme.example", None, None, &browser()),
         )
         .unwrap();
     }
     assert!(matches!(
         block_on(
-            w.s
-                .links.request_link("pat@acme.example", None, None, &browser())
+            w.s.links
+                .request_link("pat@acme.example", None, None, &browser())
         ),
         Err(RequestLinkError::RateLimited)
     ));
@@ -239,15 +257,15 @@ fn link_requests_are_rate_limited_per_email_and_per_ip() {
     w.clock.advance(policy.window);
     assert!(
         block_on(
-            w.s
-                .links.request_link("pat@acme.example", None, None, &browser())
+            w.s.links
+                .request_link("pat@acme.example", None, None, &browser())
         )
         .is_ok()
     );
     assert!(matches!(
         block_on(
-            w.s
-                .links.request_link("not an email", None, None, &browser())
+            w.s.links
+                .request_link("not an email", None, None, &browser())
         ),
         Err(RequestLinkError::InvalidEmail(_))
     ));

@@ -79,11 +79,12 @@ impl World {
     }
 
     fn contact(&self, client: &Client, address: &str) -> Contact {
-        block_on(
-            self.s
-                .crm
-                .create_contact(&self.account, client.id, name("Someone"), email(address)),
-        )
+        block_on(self.s.crm.create_contact(
+            &self.account,
+            client.id,
+            name("Someone"),
+            email(address),
+        ))
         .unwrap()
     }
 
@@ -129,7 +130,15 @@ impl World {
         ))
         .unwrap();
         self.deliver();
-        link_token(&self.last_email())
+        let subject = format!("{} {} from", document.kind().label(), document.number());
+        let email = self
+            .mailer
+            .sent()
+            .into_iter()
+            .rev()
+            .find(|e| e.to == contact.email && e.subject.starts_with(&subject))
+            .expect("the document's email");
+        link_token(&email)
     }
 
     /// Sends and delivers, returning the document as it now is.
@@ -166,9 +175,21 @@ impl World {
 
     /// Signs `contact` in through a fresh emailed link.
     fn sign_in(&self, contact: &Contact) -> SessionContext {
-        block_on(self.s.links.portal_link(&self.account, contact.id, None, true)).unwrap();
+        block_on(
+            self.s
+                .links
+                .portal_link(&self.account, contact.id, None, true),
+        )
+        .unwrap();
         self.deliver();
-        let token = link_token(&self.last_email());
+        let email = self
+            .mailer
+            .sent()
+            .into_iter()
+            .rev()
+            .find(|e| e.to == contact.email && e.subject.contains("portal link"))
+            .expect("a portal link email");
+        let token = link_token(&email);
         let secret = block_on(self.s.links.redeem_link(&token, &browser(), None))
             .unwrap()
             .secret;

@@ -27,7 +27,13 @@ fn a_mail_outage_delays_an_email_and_its_link_works_when_it_arrives() {
     assert_eq!(failed.status, OutboxStatus::Failed);
     assert_eq!(failed.attempts, 1);
     assert!(failed.next_attempt_at > w.now());
-    assert!(failed.last_error.as_deref().unwrap().contains("told to fail"));
+    assert!(
+        failed
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("told to fail")
+    );
     // Not due yet: nothing is tried again before its time.
     w.mailer.fail_from_now_on(false);
     assert_eq!(w.deliver().claimed, 0);
@@ -53,7 +59,10 @@ fn delivering_twice_sends_the_same_message_and_link() {
     assert_eq!(w.deliver().claimed, 0);
     // The same item delivered again (a worker died after sending) carries
     // the same Message-ID key and the same working link.
-    let OutboxPayload::Email { link: Some(link), .. } = &items.items[0].payload else {
+    let OutboxPayload::Email {
+        link: Some(link), ..
+    } = &items.items[0].payload
+    else {
         panic!("a document email with a link");
     };
     assert_eq!(
@@ -74,13 +83,19 @@ fn an_email_given_up_on_revokes_its_link_until_an_operator_retries() {
         w.deliver();
         w.clock.advance(policy.max_delay);
     }
-    let dead = block_on(w.s.outbox.messages(&w.account, Some(OutboxStatus::Dead), page()))
-        .unwrap()
-        .items;
+    let dead = block_on(
+        w.s.outbox
+            .messages(&w.account, Some(OutboxStatus::Dead), page()),
+    )
+    .unwrap()
+    .items;
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].attempts, policy.max_attempts);
     assert_eq!(dead[0].topic, OutboxTopic::PortalLink);
-    let OutboxPayload::Email { link: Some(link), .. } = &dead[0].payload else {
+    let OutboxPayload::Email {
+        link: Some(link), ..
+    } = &dead[0].payload
+    else {
         panic!("a link email");
     };
     let token = w.s.config().server_key.link_token(*link);
@@ -92,7 +107,10 @@ fn an_email_given_up_on_revokes_its_link_until_an_operator_retries() {
     // An operator retries once mail works again: it goes out, and says so.
     w.mailer.fail_from_now_on(false);
     let retried = block_on(w.s.outbox.retry(&w.account, dead[0].id)).unwrap();
-    assert_eq!((retried.status, retried.attempts), (OutboxStatus::Pending, 0));
+    assert_eq!(
+        (retried.status, retried.attempts),
+        (OutboxStatus::Pending, 0)
+    );
     assert_eq!(w.deliver().sent, 1);
     let backlog = block_on(w.s.outbox.backlog()).unwrap();
     assert!(backlog.contains(&(OutboxStatus::Sent, 1)));
@@ -107,7 +125,11 @@ fn a_worker_that_dies_mid_delivery_loses_its_items_to_another_after_the_lease() 
     // Claimed by a worker that never finishes.
     use crate::ports::OutboxStore;
     let claim = crate::model::ClaimToken(uuid::Uuid::from_u128(1));
-    let taken = block_on(w.store.claim_outbox(claim, w.now(), w.now() + policy.lease, 10)).unwrap();
+    let taken = block_on(
+        w.store
+            .claim_outbox(claim, w.now(), w.now() + policy.lease, 10),
+    )
+    .unwrap();
     assert_eq!(taken.len(), 1);
     assert_eq!(w.deliver().claimed, 0, "the lease holds");
     w.clock.advance(policy.lease);

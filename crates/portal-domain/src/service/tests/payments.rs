@@ -36,6 +36,7 @@ fn one_payment_settles_several_invoices_and_emails_a_receipt() {
     let first = w.sent(&w.invoice(&w.client, "INV-1"), &w.contact);
     let second = w.sent(&w.invoice(&w.client, "INV-2"), &w.contact);
     let before = w.mailer.sent().len();
+    w.clock.advance(Duration::seconds(1));
     let recorded = block_on(w.s.payments.record_payment(
         &w.account,
         payment(&w, 200_000, &[(&first, 150_000), (&second, 50_000)]),
@@ -59,9 +60,19 @@ fn one_payment_settles_several_invoices_and_emails_a_receipt() {
     assert_eq!(w.deliver().sent, 1);
     let receipt = w.last_email();
     assert_eq!(receipt.to, w.contact.email);
-    assert!(receipt.subject.starts_with("Receipt for your payment of $2,000.00"));
+    assert!(
+        receipt
+            .subject
+            .starts_with("Receipt for your payment of $2,000.00")
+    );
     assert!(receipt.text.contains("INV-1"), "{}", receipt.text);
-    assert!(receipt.text.contains("Still due on your account: $1,000.00."), "{}", receipt.text);
+    assert!(
+        receipt
+            .text
+            .contains("Still due on your account: $1,000.00."),
+        "{}",
+        receipt.text
+    );
     assert!(receipt.text.contains("Bank transfer"));
     let events = block_on(w.s.crm.client_audit(&w.account, w.client.id, page()))
         .unwrap()
@@ -80,8 +91,15 @@ fn a_refused_payment_writes_nothing() {
     let globex_contact = w.contact(&other_client, "ap@globex.example");
     let theirs = w.sent(&w.invoice(&other_client, "G-1"), &globex_contact);
     let void = w.sent(&w.invoice(&w.client, "INV-4"), &w.contact);
-    block_on(w.s.documents.void_document(&w.account, DocumentKind::Invoice, void.id())).unwrap();
-    let outbox_before = block_on(w.s.outbox.messages(&w.account, None, page())).unwrap().items.len();
+    block_on(
+        w.s.documents
+            .void_document(&w.account, DocumentKind::Invoice, void.id()),
+    )
+    .unwrap();
+    let outbox_before = block_on(w.s.outbox.messages(&w.account, None, page()))
+        .unwrap()
+        .items
+        .len();
 
     let refusals: Vec<(PaymentInput, usize, AllocationProblem)> = vec![
         (
@@ -107,7 +125,10 @@ fn a_refused_payment_writes_nothing() {
     ];
     for (input, index, problem) in refusals {
         match block_on(w.s.payments.record_payment(&w.account, input)) {
-            Err(PaymentError::Allocation { index: i, problem: p }) => {
+            Err(PaymentError::Allocation {
+                index: i,
+                problem: p,
+            }) => {
                 assert_eq!((i, p), (index, problem));
             }
             other => panic!("expected a refused allocation, got {other:?}"),
@@ -138,8 +159,16 @@ fn a_refused_payment_writes_nothing() {
     ));
 
     assert_eq!(w.reload(&open), open);
-    assert!(block_on(w.s.payments.payments(&w.account, None, page())).unwrap().items.is_empty());
-    let outbox_after = block_on(w.s.outbox.messages(&w.account, None, page())).unwrap().items.len();
+    assert!(
+        block_on(w.s.payments.payments(&w.account, None, page()))
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let outbox_after = block_on(w.s.outbox.messages(&w.account, None, page()))
+        .unwrap()
+        .items
+        .len();
     assert_eq!(outbox_after, outbox_before, "no receipt was queued");
 }
 
@@ -156,7 +185,11 @@ fn refunds_take_from_credit_first_then_reopen_invoices_last_first() {
     .unwrap();
     assert_eq!(recorded.payment.unapplied().minor(), 10_000);
 
-    let outcome = block_on(w.s.payments.refund(&w.account, recorded.payment.id(), 30_000, None)).unwrap();
+    let outcome = block_on(
+        w.s.payments
+            .refund(&w.account, recorded.payment.id(), 30_000, None),
+    )
+    .unwrap();
     assert_eq!(outcome.payment.unapplied().minor(), 0);
     assert_eq!(outcome.refund.allocations.len(), 1);
     assert_eq!(outcome.refund.allocations[0].document_id, second.id());
@@ -167,13 +200,21 @@ fn refunds_take_from_credit_first_then_reopen_invoices_last_first() {
     assert_eq!(second_now.amount_due().minor(), 20_000);
 
     // The rest of the payment, in full: both invoices reopen.
+    w.clock.advance(Duration::seconds(1));
     let rest = outcome.payment.refundable().minor();
-    let outcome = block_on(w.s.payments.refund(&w.account, recorded.payment.id(), rest, None)).unwrap();
+    let outcome = block_on(
+        w.s.payments
+            .refund(&w.account, recorded.payment.id(), rest, None),
+    )
+    .unwrap();
     assert!(outcome.payment.refundable().is_zero());
     assert_eq!(w.reload(&first).status(), DocumentStatus::Open);
     assert_eq!(w.reload(&second).status(), DocumentStatus::Open);
     assert!(matches!(
-        block_on(w.s.payments.refund(&w.account, recorded.payment.id(), 1, None)),
+        block_on(
+            w.s.payments
+                .refund(&w.account, recorded.payment.id(), 1, None)
+        ),
         Err(PaymentError::Refund(_))
     ));
     let events = block_on(w.s.crm.client_audit(&w.account, w.client.id, page()))
@@ -186,26 +227,45 @@ fn refunds_take_from_credit_first_then_reopen_invoices_last_first() {
 fn marking_paid_records_a_full_manual_payment() {
     let w = World::new();
     let invoice = w.sent(&w.invoice(&w.client, "INV-1"), &w.contact);
-    block_on(w.s.payments.record_payment(&w.account, payment(&w, 40_000, &[(&invoice, 40_000)])))
-        .unwrap();
+    block_on(
+        w.s.payments
+            .record_payment(&w.account, payment(&w, 40_000, &[(&invoice, 40_000)])),
+    )
+    .unwrap();
     let how = MarkPaid {
         kind: ManualKind::Check,
         reference: Some(Reference::parse("reference", "Cheque 2231").unwrap()),
         received_at: None,
         notify_contact: None,
     };
-    let recorded = block_on(w.s.payments.mark_paid(&w.account, invoice.id(), how.clone())).unwrap();
+    let recorded = block_on(
+        w.s.payments
+            .mark_paid(&w.account, invoice.id(), how.clone()),
+    )
+    .unwrap();
     assert_eq!(recorded.payment.amount().minor(), 110_000);
-    assert_eq!(recorded.payment.method(), PaymentMethod::Manual(ManualKind::Check));
+    assert_eq!(
+        recorded.payment.method(),
+        PaymentMethod::Manual(ManualKind::Check)
+    );
     assert_eq!(w.reload(&invoice).status(), DocumentStatus::Paid);
     assert!(matches!(
-        block_on(w.s.payments.mark_paid(&w.account, invoice.id(), how.clone())),
-        Err(PaymentError::Allocation { problem: AllocationProblem::NotPayable(DocumentStatus::Paid), .. })
+        block_on(
+            w.s.payments
+                .mark_paid(&w.account, invoice.id(), how.clone())
+        ),
+        Err(PaymentError::Allocation {
+            problem: AllocationProblem::NotPayable(DocumentStatus::Paid),
+            ..
+        })
     ));
     let draft = w.invoice(&w.client, "INV-2");
     assert!(matches!(
         block_on(w.s.payments.mark_paid(&w.account, draft.id(), how)),
-        Err(PaymentError::Allocation { problem: AllocationProblem::NotPayable(DocumentStatus::Draft), .. })
+        Err(PaymentError::Allocation {
+            problem: AllocationProblem::NotPayable(DocumentStatus::Draft),
+            ..
+        })
     ));
 }
 
@@ -217,7 +277,7 @@ fn receipts_go_to_the_named_contact_or_the_invoices_recipients() {
     let mut input = payment(&w, 1_000, &[(&invoice, 1_000)]);
     input.notify_contact = Some(cfo.id);
     let recorded = block_on(w.s.payments.record_payment(&w.account, input)).unwrap();
-    assert_eq!(recorded.receipts_to, vec![cfo.email.clone()]);
+    assert_eq!(recorded.receipts_to, vec![cfo.email]);
 
     // Another client's contact cannot be named.
     let other = w.client_named("Globex");
@@ -239,9 +299,11 @@ fn receipts_go_to_the_named_contact_or_the_invoices_recipients() {
         },
     ))
     .unwrap();
-    let recorded =
-        block_on(w.s.payments.record_payment(&w.account, payment(&w, 1_000, &[(&invoice, 1_000)])))
-            .unwrap();
+    let recorded = block_on(
+        w.s.payments
+            .record_payment(&w.account, payment(&w, 1_000, &[(&invoice, 1_000)])),
+    )
+    .unwrap();
     assert!(recorded.receipts_to.is_empty());
     let receipts = block_on(w.s.outbox.messages(&w.account, None, page()))
         .unwrap()
@@ -256,10 +318,10 @@ fn receipts_go_to_the_named_contact_or_the_invoices_recipients() {
 fn the_portal_shows_partly_paid_invoices_as_outstanding_and_the_payment_history() {
     let w = World::new();
     let invoice = w.sent(&w.invoice(&w.client, "INV-1"), &w.contact);
-    let recorded = block_on(w.s.payments.record_payment(
-        &w.account,
-        payment(&w, 50_000, &[(&invoice, 50_000)]),
-    ))
+    let recorded = block_on(
+        w.s.payments
+            .record_payment(&w.account, payment(&w, 50_000, &[(&invoice, 50_000)])),
+    )
     .unwrap();
     let ctx = w.sign_in(&w.contact);
     let home = block_on(w.s.views.portal_home(&ctx, &super::browser())).unwrap();

@@ -77,8 +77,8 @@ fn a_new_link_in_the_same_browser_replaces_its_session() {
     let w = World::new();
     let invoice = w.invoice(&w.client, "INV-1");
     let first = block_on(
-        w.s
-            .links.redeem_link(&w.send(&invoice, &w.contact), &browser(), None),
+        w.s.links
+            .redeem_link(&w.send(&invoice, &w.contact), &browser(), None),
     )
     .unwrap();
     let second = block_on(w.s.links.redeem_link(
@@ -149,8 +149,8 @@ fn a_session_sees_only_its_own_companys_sent_documents() {
     let mine = w.invoice(&w.client, "INV-1");
     let draft = w.invoice(&w.client, "INV-2");
     let other_client = block_on(
-        w.s
-            .crm.create_client(&w.account, super::name("Globex"), true),
+        w.s.crm
+            .create_client(&w.account, super::name("Globex"), true),
     )
     .unwrap();
     let other_contact = w.contact(&other_client, "ap@globex.example");
@@ -175,7 +175,13 @@ fn a_session_sees_only_its_own_companys_sent_documents() {
             Err(ViewError::NotFound)
         ));
     }
-    let events = block_on(w.s.crm.client_audit(&w.account, w.client.id, crate::model::PageRequest::first(10))).unwrap().items;
+    let events = block_on(w.s.crm.client_audit(
+        &w.account,
+        w.client.id,
+        crate::model::PageRequest::first(10),
+    ))
+    .unwrap()
+    .items;
     let views: Vec<_> = events
         .iter()
         .filter(|e| {
@@ -196,8 +202,8 @@ fn several_contacts_of_one_company_have_their_own_sessions() {
     let cfo = w.contact(&w.client, "cfo@acme.example");
     let invoice = w.invoice(&w.client, "INV-1");
     let pat = block_on(
-        w.s
-            .links.redeem_link(&w.send(&invoice, &w.contact), &browser(), None),
+        w.s.links
+            .redeem_link(&w.send(&invoice, &w.contact), &browser(), None),
     )
     .unwrap();
     let token = w.send(&invoice, &cfo);
