@@ -1,19 +1,24 @@
 //! The operator API's error policy, in one place.
 //!
 //! Every failure a handler can meet becomes an [`ApiError`]: an HTTP status,
-//! a stable machine-readable `code`, and a message a person can act on.
-//! Business outcomes (not found, conflict, invalid input) are answered as
-//! such. Anything else is an internal error: the client sees a generic
-//! message, and the log gets the whole cause chain. No internal detail
-//! (SQL, paths, addresses) ever reaches a response.
+//! a stable machine-readable `code`, a message a person can act on and,
+//! where one input is to blame, the `field` that names it
+//! (`allocations[1].amount`). Business outcomes (not found, conflict,
+//! invalid input) are answered as such. Anything else is an internal error:
+//! the client sees a generic message, and the log gets the whole cause
+//! chain. No internal detail (SQL, paths, addresses) ever reaches a
+//! response. The portal's HTML pages have their counterpart in
+//! `portal/error.rs`.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use portal_domain::RefundRefusal;
 use portal_domain::ValidationError;
 use portal_domain::ports::StoreError;
 use portal_domain::service::{
-    CrmError, DocumentError, LinkError, OperatorAuthError, SessionError, SettingsError,
+    AllocationProblem, ApiKeyError, CrmError, DocumentError, IdempotencyError, LinkError,
+    OperatorAuthError, OutboxError, PaymentError, SessionError, SettingsError,
 };
 use serde::Serialize;
 
@@ -26,17 +31,25 @@ pub struct ApiError {
     field: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Inner<'a>,
+/// The body of every error answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct ErrorBody {
+    pub(crate) error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
-    code: &'a str,
-    message: &'a str,
+/// What went wrong.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorDetail {
+    /// Stable and machine-readable: `validation_failed`, `not_found`,
+    /// `over_allocated`, …
+    pub(crate) code: String,
+    /// For a person to read.
+    pub(crate) message: String,
+    /// The input at fault, as sent: `name`, `allocations[1].amount`,
+    /// `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    pub(crate) field: Option<String>,
 }
 
 impl ApiError {
@@ -49,6 +62,13 @@ impl ApiError {
         }
     }
 
+    /// The same error, blaming the input `field`.
+    #[must_use]
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -59,6 +79,20 @@ impl ApiError {
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// A refusal of one input: 422 with `code` and `field`.
+    pub fn unprocessable(
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).at(field)
+    }
+
+    /// A query string that does not fit: 400 `invalid_query`.
+    pub fn invalid_query(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_query", message)
     }
 
     pub fn unauthorized() -> Self {
@@ -83,6 +117,14 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
 }
 
 /// `err` and its sources, joined for a log line.
@@ -99,11 +141,11 @@ pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body {
-            error: Inner {
-                code: self.code,
-                message: &self.message,
-                field: self.field.as_deref(),
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                field: self.field,
             },
         };
         let mut response = (self.status, Json(body)).into_response();
@@ -116,19 +158,30 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// `err`'s message as a sentence.
+fn sentence(err: &impl std::fmt::Display) -> String {
+    let text = err.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
 impl From<ValidationError> for ApiError {
     fn from(err: ValidationError) -> Self {
-        Self {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "validation_failed",
-            message: err.to_string(),
-            field: Some(err.field),
-        }
+        Self::unprocessable("validation_failed", err.field.clone(), err.to_string())
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
+        Self::internal(&err)
+    }
+}
+
+impl From<IdempotencyError> for ApiError {
+    fn from(err: IdempotencyError) -> Self {
         Self::internal(&err)
     }
 }
@@ -144,27 +197,36 @@ impl From<OperatorAuthError> for ApiError {
 
 impl From<SettingsError> for ApiError {
     fn from(err: SettingsError) -> Self {
+        let message = sentence(&err);
         match err {
             SettingsError::Invalid(e) => e.into(),
-            SettingsError::ChangedConcurrently => {
-                Self::conflict("concurrent_change", capitalise(&err.to_string()) + ".")
-            }
+            SettingsError::ChangedConcurrently => Self::conflict("concurrent_change", message),
             SettingsError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ApiKeyError> for ApiError {
+    fn from(err: ApiKeyError) -> Self {
+        let message = sentence(&err);
+        match err {
+            ApiKeyError::NotFound => Self::not_found("API key"),
+            ApiKeyError::LastActiveKey => Self::conflict("last_api_key", message),
+            ApiKeyError::Store(e) => e.into(),
         }
     }
 }
 
 impl From<CrmError> for ApiError {
     fn from(err: CrmError) -> Self {
+        let message = sentence(&err);
         match err {
             CrmError::ClientNotFound => Self::not_found("client"),
             CrmError::ContactNotFound => Self::not_found("contact"),
             CrmError::DuplicateContactEmail => {
-                Self::conflict("duplicate_email", capitalise(&err.to_string()) + ".")
+                Self::conflict("duplicate_email", message).at("email")
             }
-            CrmError::ChangedConcurrently => {
-                Self::conflict("concurrent_change", capitalise(&err.to_string()) + ".")
-            }
+            CrmError::ChangedConcurrently => Self::conflict("concurrent_change", message),
             CrmError::Store(e) => e.into(),
         }
     }
@@ -172,24 +234,26 @@ impl From<CrmError> for ApiError {
 
 impl From<DocumentError> for ApiError {
     fn from(err: DocumentError) -> Self {
-        let message = format!("{}.", capitalise(&err.to_string()));
+        let message = sentence(&err);
         match err {
             DocumentError::NotFound => Self::not_found("document"),
             DocumentError::ClientNotFound => Self::not_found("client"),
             DocumentError::ContactNotFound => Self::not_found("contact"),
-            DocumentError::ContactOfAnotherClient => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "contact_not_of_client",
-                message,
-            ),
+            DocumentError::ContactOfAnotherClient => {
+                Self::unprocessable("contact_not_of_client", "contact_id", message)
+            }
+            DocumentError::ContactInactive => {
+                Self::conflict("contact_inactive", message).at("contact_id")
+            }
             DocumentError::ClientInactive => Self::conflict("client_inactive", message),
-            DocumentError::DuplicateNumber => Self::conflict("duplicate_number", message),
+            DocumentError::DuplicateNumber => {
+                Self::conflict("duplicate_number", message).at("number")
+            }
             DocumentError::Invalid(e) => e.into(),
             DocumentError::Transition(_) => Self::conflict("invalid_status", message),
             DocumentError::ChangedConcurrently | DocumentError::PortalClosedMeanwhile => {
                 Self::conflict("concurrent_change", message)
             }
-            DocumentError::Mail(e) => mail_failed(&e),
             DocumentError::Store(e) => e.into(),
         }
     }
@@ -197,14 +261,18 @@ impl From<DocumentError> for ApiError {
 
 impl From<LinkError> for ApiError {
     fn from(err: LinkError) -> Self {
-        let message = format!("{}.", capitalise(&err.to_string()));
+        let message = sentence(&err);
         match err {
             LinkError::ContactNotFound => Self::not_found("contact"),
-            LinkError::DocumentNotFound => Self::not_found("document for this contact's client"),
-            LinkError::DocumentIsDraft => Self::conflict("document_is_draft", message),
+            LinkError::DocumentNotFound => {
+                Self::not_found("document for this contact's client").at("document_id")
+            }
+            LinkError::DocumentIsDraft => {
+                Self::conflict("document_is_draft", message).at("document_id")
+            }
             LinkError::PortalDisabled => Self::conflict("portal_disabled", message),
             LinkError::ClientInactive => Self::conflict("client_inactive", message),
-            LinkError::Mail(e) => mail_failed(&e),
+            LinkError::ContactInactive => Self::conflict("contact_inactive", message),
             LinkError::Store(e) => e.into(),
         }
     }
@@ -219,19 +287,64 @@ impl From<SessionError> for ApiError {
     }
 }
 
-fn mail_failed(err: &(dyn std::error::Error + 'static)) -> ApiError {
-    tracing::warn!(error = %chain(err), "email not accepted");
-    ApiError::new(
-        StatusCode::BAD_GATEWAY,
-        "email_failed",
-        "The email could not be handed to the mail server; nothing was changed. Try again later.",
-    )
+impl From<OutboxError> for ApiError {
+    fn from(err: OutboxError) -> Self {
+        match err {
+            OutboxError::NotFound => Self::not_found("outbox item"),
+            OutboxError::Store(e) => e.into(),
+        }
+    }
 }
 
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+impl From<PaymentError> for ApiError {
+    fn from(err: PaymentError) -> Self {
+        let message = sentence(&err);
+        match err {
+            PaymentError::ClientNotFound => Self::not_found("client"),
+            PaymentError::PaymentNotFound => Self::not_found("payment"),
+            PaymentError::InvoiceNotFound => Self::not_found("invoice"),
+            PaymentError::ContactNotFound => {
+                Self::unprocessable("unknown_contact", "notify_contact_id", message)
+            }
+            PaymentError::ContactInactive => {
+                Self::unprocessable("contact_inactive", "notify_contact_id", message)
+            }
+            PaymentError::Invalid(e) => e.into(),
+            PaymentError::Allocation { index, problem } => allocation(index, &problem, message),
+            PaymentError::Refund(refusal) => match refusal {
+                RefundRefusal::NotSucceeded(_) => Self::conflict("payment_not_refundable", message),
+                RefundRefusal::TooMuch { .. } | RefundRefusal::CurrencyMismatch { .. } => {
+                    Self::unprocessable("refund_exceeds_payment", "amount", message)
+                }
+            },
+            PaymentError::ChangedConcurrently => Self::conflict("concurrent_change", message),
+            PaymentError::Store(e) => e.into(),
+        }
     }
+}
+
+/// Marking an invoice paid: an invoice with nothing left to pay (a draft,
+/// void or paid one) is a status conflict, as it was before payments
+/// existed; the rest as for any payment.
+pub(crate) fn mark_paid_error(err: PaymentError) -> ApiError {
+    match err {
+        PaymentError::Allocation { problem, .. } => {
+            ApiError::conflict("invalid_status", sentence(&problem))
+        }
+        other => other.into(),
+    }
+}
+
+/// One refused allocation of a payment: 422, naming the allocation.
+fn allocation(index: usize, problem: &AllocationProblem, message: String) -> ApiError {
+    let at = |part: &str| format!("allocations[{index}].{part}");
+    let (code, field) = match problem {
+        AllocationProblem::NotFound => ("unknown_invoice", at("invoice_id")),
+        AllocationProblem::NotAnInvoice => ("not_an_invoice", at("invoice_id")),
+        AllocationProblem::OfAnotherClient => ("invoice_of_another_client", at("invoice_id")),
+        AllocationProblem::CurrencyMismatch { .. } => ("currency_mismatch", at("invoice_id")),
+        AllocationProblem::NotPayable(_) => ("invoice_not_payable", at("invoice_id")),
+        AllocationProblem::OverAllocated { .. } => ("over_allocated", at("amount")),
+    };
+    ApiError::unprocessable(code, field, message)
 }

@@ -1,6 +1,6 @@
 //! Request extractors with this crate's error answers: JSON bodies, query
-//! strings, the operator's API key, the browser's IP and user agent, and
-//! the session cookie.
+//! strings, ids in paths, the operator's API key, the browser's IP and
+//! user agent, and cookies.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -17,7 +17,8 @@ use crate::state::AppState;
 
 /// A JSON request body. Refuses a non-JSON content type (415), an oversized
 /// body (413), malformed JSON (400) and JSON of the wrong shape, unknown
-/// fields included (422), each with a message saying what is wrong.
+/// fields included (422), each with a message saying what is wrong and,
+/// for a value of the wrong type, the field it is in.
 #[derive(Debug)]
 pub(crate) struct ApiJson<T>(pub(crate) T);
 
@@ -49,37 +50,69 @@ where
 }
 
 /// Parses a JSON body; an empty body reads as `{}` for endpoints whose
-/// fields are all optional.
+/// fields are all optional. A value that does not fit names its field:
+/// `allocations[1].amount`.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         bytes
     };
-    serde_json::from_slice(bytes).map_err(|e| {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         use serde_json::error::Category;
-        match e.classify() {
-            Category::Data => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_request",
-                format!("The request body does not fit: {e}."),
-            ),
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            Category::Data => {
+                let field = missing_field(&inner.to_string())
+                    .map(|name| join(&path, &name))
+                    .or_else(|| (path != ".").then_some(path));
+                let error = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_request",
+                    format!("The request body does not fit: {inner}."),
+                );
+                match field {
+                    Some(field) => error.at(field),
+                    None => error,
+                }
+            }
             _ => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_json",
-                format!("The request body is not valid JSON: {e}."),
+                format!("The request body is not valid JSON: {inner}."),
             ),
         }
-    })
+    })?;
+    deserializer.end().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("The request body is not valid JSON: {e}."),
+        )
+    })?;
+    Ok(value)
+}
+
+/// The field serde says is missing: "missing field `name` at …".
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(name, _)| name.to_owned())
+}
+
+/// `name` inside the object at `path` (`.` is the body itself).
+fn join(path: &str, name: &str) -> String {
+    if path == "." {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
 }
 
 fn body_error(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "The request body is too large.",
-        )
+        too_large()
     } else {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -87,6 +120,15 @@ fn body_error(rejection: BytesRejection) -> ApiError {
             "The request body could not be read.",
         )
     }
+}
+
+/// 413 for a body over the limit.
+pub(crate) fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "The request body is too large.",
+    )
 }
 
 /// A query string, with a JSON error when it does not fit.
@@ -105,14 +147,23 @@ where
             .await
             .map(|Query(q)| Self(q))
             .map_err(|e: QueryRejection| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_query",
-                    format!("The query string does not fit: {}.", e.body_text()),
-                )
+                ApiError::invalid_query(format!(
+                    "The query string does not fit: {}.",
+                    e.body_text()
+                ))
             })
     }
 }
+
+/// An id in the path that does not parse names nothing: not found.
+pub(crate) fn path_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
+    text.parse().map_err(|_| ApiError::not_found(what))
+}
+
+/// The account an earlier step of this request authenticated (the
+/// idempotency layer does, to scope keys), so the key is looked up once.
+#[derive(Debug, Clone)]
+pub(crate) struct Authenticated(pub(crate) Account);
 
 /// The account whose API key the request carries.
 #[derive(Debug)]
@@ -126,17 +177,25 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if let Some(Authenticated(account)) = parts.extensions.get::<Authenticated>() {
+            return Ok(Self(account.clone()));
+        }
         let state = AppState::from_ref(state);
-        let key = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, key)| key)
-            .ok_or_else(ApiError::unauthorized)?;
-        Ok(Self(state.portal.authenticate_operator(key.trim()).await?))
+        let key = bearer(&parts.headers).ok_or_else(ApiError::unauthorized)?;
+        Ok(Self(
+            state.services.accounts.authenticate_operator(key).await?,
+        ))
     }
+}
+
+/// The key of an `Authorization: Bearer <key>` header.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim())
 }
 
 /// The browser's IP address and user agent.
@@ -161,12 +220,19 @@ where
         } else {
             peer
         };
-        let user_agent = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok());
-        Ok(Self(ClientInfo::new(ip, user_agent)))
+        Ok(Self(ClientInfo::new(
+            ip,
+            user_agent(&parts.headers).as_deref(),
+        )))
     }
+}
+
+/// The `User-Agent` header, with bytes that are not UTF-8 replaced rather
+/// than the whole value dropped: the audit trail keeps what it can.
+fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 /// The address the nearest proxy saw: the last `X-Forwarded-For` entry.
@@ -196,6 +262,7 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+    use serde::Deserialize;
 
     #[test]
     fn cookies_are_found_by_exact_name() {
@@ -221,10 +288,59 @@ mod tests {
     }
 
     #[test]
-    fn empty_bodies_read_as_empty_objects_and_bad_json_is_explained() {
+    fn user_agents_that_are_not_utf8_are_kept_lossily() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::USER_AGENT,
+            HeaderValue::from_bytes(b"Mozilla/5.0 (\xe9t\xe9)").unwrap(),
+        );
+        assert_eq!(
+            user_agent(&headers).as_deref(),
+            Some("Mozilla/5.0 (\u{FFFD}t\u{FFFD})")
+        );
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        items: Vec<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        amount: i64,
+    }
+
+    #[test]
+    fn bodies_that_do_not_fit_name_the_field() {
         let value: serde_json::Value = parse_json(b"  ").unwrap();
         assert_eq!(value, serde_json::json!({}));
         let err = parse_json::<serde_json::Value>(b"{\"a\":").unwrap_err();
         assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+        let err = parse_json::<serde_json::Value>(b"{} {}").unwrap_err();
+        assert_eq!(err.code(), "invalid_json");
+
+        let err = parse_json::<Outer>(br#"{"name":"x","items":[{"amount":1},{"amount":"2"}]}"#)
+            .unwrap_err();
+        assert_eq!(
+            (err.status(), err.code(), err.field()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                Some("items[1].amount")
+            )
+        );
+        let err = parse_json::<Outer>(br#"{"name":"x","items":[{}]}"#).unwrap_err();
+        assert_eq!(err.field(), Some("items[0].amount"));
+        let err = parse_json::<Outer>(br#"{"items":[]}"#).unwrap_err();
+        assert_eq!(err.field(), Some("name"));
+        let err = parse_json::<Outer>(br#"{"name":"x","items":[],"extra":1}"#).unwrap_err();
+        assert_eq!(err.code(), "invalid_request");
+        let err = parse_json::<Outer>(br#""text""#).unwrap_err();
+        assert_eq!(err.field(), None);
     }
 }

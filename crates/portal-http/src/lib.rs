@@ -4,6 +4,9 @@
 mod api;
 mod error;
 mod extract;
+mod health;
+mod idempotency;
+mod metrics;
 mod portal;
 mod security;
 mod state;
@@ -11,27 +14,34 @@ mod state;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+pub use api::openapi_document;
 pub use error::ApiError;
+pub use metrics::Metrics;
 pub use state::{AppState, HttpConfig};
 
-/// The whole HTTP surface: portal pages, the operator API, assets and the
-/// health check, with the security layers applied.
+/// The whole HTTP surface: portal pages, the operator API, assets, health
+/// and readiness checks and metrics, with the security layers applied.
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
     let secure = config.secure_cookies;
     let body_limit = config.body_limit;
     let mut router = Router::new()
-        .merge(api::routes())
+        .merge(api::routes(&state))
         .merge(portal::routes())
-        .route("/healthz", get(health))
-        .fallback(|| async { portal::not_found() })
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::scrape))
+        .fallback(|| async { portal::PageError::NotFound.into_response() })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             config,
@@ -54,15 +64,4 @@ pub fn router(state: AppState) -> Router {
                 },
             ),
     )
-}
-
-/// `GET /healthz`: 200 when the store answers, 503 otherwise.
-async fn health(State(state): State<AppState>) -> Response {
-    match state.portal.ping().await {
-        Ok(()) => (StatusCode::OK, "ok").into_response(),
-        Err(err) => {
-            tracing::error!(error = %error::chain(&err), "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
-        }
-    }
 }

@@ -22,11 +22,13 @@ pub(crate) fn default_headers(secure: bool) -> Vec<(HeaderName, HeaderValue)> {
                  frame-ancestors 'none'; base-uri 'none'",
             ),
         ),
-        // Pages under /l/ carry a token in their URL: never let it leak
-        // through a Referer header. No page needs to send one.
+        // Pages under /l/ carry a token in their URL. `same-origin` sends
+        // a Referer only to this server (which already knows the token),
+        // never to another site, and lets browsers send the portal's real
+        // `Origin` with its own forms instead of `null`.
         (
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            HeaderValue::from_static("same-origin"),
         ),
         (
             header::X_CONTENT_TYPE_OPTIONS,
@@ -53,10 +55,12 @@ pub(crate) fn default_headers(secure: bool) -> Vec<(HeaderName, HeaderValue)> {
 /// Browsers that send `Sec-Fetch-Site` are believed: only `same-origin`
 /// (and `none`, a request the person made directly) may post, so sibling
 /// subdomains are refused too. For browsers that do not, an `Origin` that
-/// is neither this host nor the public URL is refused. (`Origin: null` is
-/// what the portal's own no-referrer pages produce, so it cannot be told
-/// apart and passes.) The API authenticates with a header no other site
-/// can set, so it is exempt.
+/// is neither this host nor the public URL is refused, `null` included (a
+/// sandboxed frame or a `data:` page sends it, and the portal's own pages,
+/// served with `Referrer-Policy: same-origin`, never do). A post with no
+/// `Origin` at all comes from a browser too old to send one and passes.
+/// The API authenticates with a header no other site can set, so it is
+/// exempt.
 pub(crate) async fn refuse_cross_site(
     State(config): State<Arc<HttpConfig>>,
     request: Request,
@@ -72,9 +76,12 @@ pub(crate) async fn refuse_cross_site(
     let headers = request.headers();
     let allowed = match headers.get("sec-fetch-site").map(HeaderValue::as_bytes) {
         Some(site) => site == b"same-origin" || site == b"none",
-        None => match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-            None | Some("null") => true,
-            Some(origin) => {
+        None => match headers.get(header::ORIGIN).map(|o| o.to_str()) {
+            None => true,
+            // Not even text: no page of the portal sent it.
+            Some(Err(_)) => false,
+            Some(Ok(origin)) if origin.eq_ignore_ascii_case("null") => false,
+            Some(Ok(origin)) => {
                 let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
                 origin_allowed(origin, host, config.public_origin.as_deref())
             }
@@ -131,6 +138,7 @@ mod tests {
             Some("https://billing.example.com")
         ));
         assert!(!origin_allowed("http://127.0.0.1:8080", None, None));
+        assert!(!origin_allowed("null", Some("127.0.0.1:8080"), None));
         assert!(!origin_allowed(
             "https://billing.example.com.evil.example",
             Some("billing.example.com"),

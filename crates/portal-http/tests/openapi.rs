@@ -1,109 +1,506 @@
-//! The OpenAPI document and the router agree: every documented operation is
-//! served, behind the API key.
+//! The OpenAPI document and the router agree, and the document states what
+//! the server enforces: every documented operation is served (behind the
+//! API key) and every other method on its path is refused, every `$ref`
+//! resolves, the document has the structure OpenAPI 3.1 requires, and its
+//! limits are the domain's own.
 
-use std::sync::Arc;
+mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use portal_domain::service::PortalConfig;
-use portal_domain::testing::{FixedClock, InMemoryStore, RecordingMailer, SeededRandom, ts};
-use portal_domain::{LinkRequestPolicy, Portal, PublicUrl};
-use portal_http::{AppState, HttpConfig, router};
-use tower::ServiceExt;
+use std::collections::{BTreeSet, HashSet};
 
-fn app() -> axum::Router {
-    let portal = Portal::new(
-        Arc::new(InMemoryStore::new()),
-        Arc::new(RecordingMailer::default()),
-        Arc::new(FixedClock::at(ts("2026-11-25T10:00:00Z"))),
-        Arc::new(SeededRandom::new(1)),
-        PortalConfig {
-            public_url: PublicUrl::parse("url", "http://portal.test").unwrap(),
-            link_requests: LinkRequestPolicy::default(),
-        },
+use axum::http::StatusCode;
+use common::World;
+use portal_domain::{
+    Currency, Description, DocumentNumber, MAX_ALLOCATIONS, MAX_LINES, MAX_MINOR_AMOUNT, Name,
+    PAGE_LIMITS, Reference, TimeZone,
+};
+use serde_json::{Value, json};
+
+const ID: &str = "00000000-0000-4000-8000-000000000000";
+const METHODS: [&str; 5] = ["get", "post", "patch", "put", "delete"];
+
+/// What the API offers; a change here is a change of contract.
+const OPERATIONS: &[(&str, &str)] = &[
+    ("get", "/api/crm/account"),
+    ("patch", "/api/crm/account"),
+    ("get", "/api/crm/api-keys"),
+    ("post", "/api/crm/api-keys"),
+    ("delete", "/api/crm/api-keys/{id}"),
+    ("get", "/api/crm/clients"),
+    ("post", "/api/crm/clients"),
+    ("get", "/api/crm/clients/{id}"),
+    ("patch", "/api/crm/clients/{id}"),
+    ("get", "/api/crm/clients/{id}/contacts"),
+    ("get", "/api/crm/clients/{id}/audit-events"),
+    ("post", "/api/crm/contacts"),
+    ("get", "/api/crm/contacts/{id}"),
+    ("patch", "/api/crm/contacts/{id}"),
+    ("post", "/api/crm/contacts/{id}/portal-link"),
+    ("get", "/api/crm/client-portal-sessions"),
+    ("post", "/api/crm/client-portal-sessions"),
+    ("get", "/api/crm/client-portal-sessions/{id}"),
+    ("post", "/api/crm/client-portal-sessions/{id}/revoke"),
+    ("get", "/api/crm/invoices"),
+    ("post", "/api/crm/invoices"),
+    ("get", "/api/crm/invoices/{id}"),
+    ("post", "/api/crm/invoices/{id}/send"),
+    ("post", "/api/crm/invoices/{id}/void"),
+    ("post", "/api/crm/invoices/{id}/mark-paid"),
+    ("get", "/api/crm/estimates"),
+    ("post", "/api/crm/estimates"),
+    ("get", "/api/crm/estimates/{id}"),
+    ("post", "/api/crm/estimates/{id}/send"),
+    ("post", "/api/crm/estimates/{id}/void"),
+    ("get", "/api/crm/contracts"),
+    ("post", "/api/crm/contracts"),
+    ("get", "/api/crm/contracts/{id}"),
+    ("post", "/api/crm/contracts/{id}/send"),
+    ("post", "/api/crm/contracts/{id}/void"),
+    ("get", "/api/crm/payments"),
+    ("post", "/api/crm/payments"),
+    ("get", "/api/crm/payments/{id}"),
+    ("post", "/api/crm/payments/{id}/refunds"),
+    ("get", "/api/crm/outbox"),
+    ("get", "/api/crm/outbox/{id}"),
+    ("post", "/api/crm/outbox/{id}/retry"),
+];
+
+async fn document(world: &World) -> Value {
+    let answer = world.send(get("/api/openapi.json")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer.headers["content-type"], "application/json",
+        "{:?}",
+        answer.headers
     );
-    router(AppState {
-        portal,
-        config: Arc::new(HttpConfig::default()),
-    })
+    answer.json
 }
 
-async fn call(app: &axum::Router, method: &str, path: &str) -> (StatusCode, serde_json::Value) {
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
-        .body(Body::empty())
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
-    )
+fn get(path: &str) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::get(path)
+        .body(axum::body::Body::empty())
+        .unwrap()
 }
 
-#[tokio::test]
-async fn every_documented_operation_is_served_behind_the_api_key() {
-    let app = app();
-    let (status, doc) = call(&app, "GET", "/api/openapi.json").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(doc["openapi"], "3.1.0");
-    let paths = doc["paths"].as_object().expect("paths");
-    let mut operations = 0;
-    for (path, item) in paths {
-        if path == "/api/openapi.json" {
-            continue;
-        }
-        let concrete = path.replace("{id}", "00000000-0000-4000-8000-000000000000");
+/// Every (method, path) the document describes.
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut operations = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
         for method in item.as_object().expect("path item").keys() {
-            let (status, body) = call(&app, &method.to_uppercase(), &concrete).await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}: {body}");
-            assert_eq!(body["error"]["code"], "unauthorized");
-            operations += 1;
+            if METHODS.contains(&method.as_str()) {
+                operations.insert((method.clone(), path.clone()));
+            }
         }
     }
-    assert!(operations >= 30, "only {operations} operations documented");
+    operations
 }
 
 #[tokio::test]
-async fn every_schema_reference_resolves() {
-    let app = app();
-    let (_, doc) = call(&app, "GET", "/api/openapi.json").await;
-    let text = doc.to_string();
-    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
-        let name = reference.split('"').next().unwrap();
+async fn the_document_lists_exactly_the_operations_the_router_serves() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    let expected: BTreeSet<(String, String)> = OPERATIONS
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    assert_eq!(documented(&doc), expected);
+
+    let paths: BTreeSet<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    for path in paths {
+        let concrete = path.replace("{id}", ID);
+        for method in METHODS {
+            let is_documented = doc["paths"][path][method].is_object();
+            let request = axum::http::Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&concrete)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let answer = world.send(request).await;
+            if is_documented {
+                // Served, and only with an API key.
+                assert_eq!(
+                    answer.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path}: {}",
+                    answer.text
+                );
+                assert_eq!(answer.json["error"]["code"], "unauthorized");
+            } else {
+                assert_eq!(
+                    answer.status,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {path} is served but not documented: {}",
+                    answer.text
+                );
+                assert_eq!(answer.json["error"]["code"], "method_not_allowed");
+            }
+        }
+    }
+}
+
+/// Every `"$ref"` in `value`, wherever it is.
+fn references(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "$ref" {
+                    out.push(inner.as_str().expect("a $ref is a string").to_owned());
+                } else {
+                    references(inner, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| references(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_reference_resolves() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    let mut refs = Vec::new();
+    references(&doc, &mut refs);
+    assert!(refs.len() > 50, "{refs:?}");
+    for reference in refs {
+        let pointer = reference
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("{reference} is not local"));
         assert!(
-            doc["components"]["schemas"][name].is_object(),
-            "missing schema {name}"
+            doc.pointer(pointer).is_some_and(Value::is_object),
+            "{reference} does not resolve"
         );
     }
 }
 
 #[tokio::test]
-async fn undocumented_paths_and_methods_answer_json_errors() {
-    let app = app();
-    let (status, body) = call(&app, "GET", "/api/crm/nothing-here").await;
+async fn the_document_has_the_structure_of_openapi_3_1() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["info"]["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(doc["info"]["version"].is_string());
+    assert!(doc["components"]["securitySchemes"]["api_key"]["scheme"] == "bearer");
+    for requirement in doc["security"].as_array().unwrap() {
+        for name in requirement.as_object().unwrap().keys() {
+            assert!(
+                doc["components"]["securitySchemes"][name].is_object(),
+                "{name}"
+            );
+        }
+    }
+    let tags: HashSet<&str> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let mut operation_ids = HashSet::new();
+    let mut links = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        assert!(path.starts_with('/'), "{path}");
+        let templated: Vec<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        for (method, operation) in item.as_object().unwrap() {
+            assert!(METHODS.contains(&method.as_str()), "{method} {path}");
+            let id = operation["operationId"].as_str().expect("operationId");
+            assert!(
+                operation_ids.insert(id.to_owned()),
+                "duplicate operationId {id}"
+            );
+            for tag in operation["tags"].as_array().expect("tags") {
+                assert!(tags.contains(tag.as_str().unwrap()), "undeclared tag {tag}");
+            }
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let mut seen = HashSet::new();
+            for parameter in &parameters {
+                let name = parameter["name"].as_str().expect("parameter name");
+                let place = parameter["in"].as_str().expect("parameter in");
+                assert!(
+                    ["query", "header", "path", "cookie"].contains(&place),
+                    "{place}"
+                );
+                assert!(seen.insert((name, place)), "{id}: {name} twice");
+                assert!(
+                    parameter["schema"].is_object(),
+                    "{id}: {name} has no schema"
+                );
+                if place == "path" {
+                    assert_eq!(parameter["required"], true, "{id}: {name}");
+                    assert!(templated.contains(&name), "{id}: {name} not in {path}");
+                }
+            }
+            for name in &templated {
+                assert!(
+                    seen.contains(&(*name, "path")),
+                    "{id}: {{{name}}} undeclared"
+                );
+            }
+            if let Some(body) = operation.get("requestBody") {
+                assert!(
+                    body["content"]["application/json"]["schema"].is_object(),
+                    "{id}"
+                );
+                assert!(body["required"].is_boolean(), "{id}");
+            }
+            let responses = operation["responses"].as_object().expect("responses");
+            assert!(!responses.is_empty(), "{id}");
+            assert!(
+                responses.keys().any(|s| s.starts_with('2')),
+                "{id} has no success"
+            );
+            for (status, response) in responses {
+                assert!(
+                    status.len() == 3 && status.chars().all(|c| c.is_ascii_digit()),
+                    "{id}: {status}"
+                );
+                assert!(response["description"].is_string(), "{id} {status}");
+                if let Some(map) = response.get("links").and_then(Value::as_object) {
+                    for (name, link) in map {
+                        links.push((id.to_owned(), name.clone(), link.clone()));
+                    }
+                }
+            }
+        }
+    }
+    // Links follow ids to operations that exist, into fields that exist.
+    assert!(links.len() >= 10, "{links:?}");
+    for (from, name, link) in links {
+        let target = link["operationId"].as_str().unwrap();
+        assert!(operation_ids.contains(target), "{from}.{name} → {target}");
+        for expression in link["parameters"].as_object().unwrap().values() {
+            assert!(
+                expression.as_str().unwrap().starts_with("$response.body#/"),
+                "{from}.{name}: {expression}"
+            );
+        }
+    }
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        assert!(schema.is_object(), "{name}");
+    }
+}
+
+/// The schema `value` points at, following one `$ref`.
+fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    match value["$ref"].as_str() {
+        Some(reference) => doc.pointer(&reference[1..]).unwrap(),
+        None => value,
+    }
+}
+
+#[tokio::test]
+async fn request_bodies_refuse_unknown_fields_as_documented() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    let mut checked = 0;
+    for (method, path) in documented(&doc) {
+        let operation = &doc["paths"][&path][&method];
+        let Some(schema) =
+            operation["requestBody"]["content"]["application/json"]["schema"].as_object()
+        else {
+            continue;
+        };
+        let schema = resolve(&doc, &Value::Object(schema.clone())).clone();
+        assert_eq!(schema["additionalProperties"], false, "{method} {path}");
+        let answer = world
+            .api(
+                &method.to_uppercase(),
+                &path.replace("{id}", ID),
+                Some(json!({ "surprise": 1 })),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{method} {path}: {}",
+            answer.text
+        );
+        checked += 1;
+    }
+    assert!(checked >= 15, "{checked}");
+}
+
+#[tokio::test]
+async fn an_empty_name_is_refused_and_documented_as_invalid() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    let create = &doc["components"]["schemas"]["CreateClient"];
+    assert_eq!(create["required"], json!(["name"]));
+    let name = resolve(&doc, &create["properties"]["name"]);
+    assert_eq!(name["minLength"], 1);
+    assert_eq!(name["maxLength"], Name::MAX_CHARS);
+    assert_eq!(name["pattern"], Name::pattern());
+    for bad in ["", "   ", "Acme\u{202E}"] {
+        let answer = world
+            .api("POST", "/api/crm/clients", Some(json!({ "name": bad })))
+            .await;
+        assert_eq!(
+            (answer.status, answer.json["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("name")),
+            "{bad:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn limit_zero_is_refused_and_every_limit_is_documented_from_one_to_a_hundred() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    let mut lists = 0;
+    for (method, path) in documented(&doc) {
+        let parameters = doc["paths"][&path][&method]["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let Some(limit) = parameters.iter().find(|p| p["name"] == "limit") else {
+            continue;
+        };
+        assert_eq!(limit["schema"]["minimum"], PAGE_LIMITS.0, "{path}");
+        assert_eq!(limit["schema"]["maximum"], PAGE_LIMITS.1, "{path}");
+        assert!(parameters.iter().any(|p| p["name"] == "cursor"), "{path}");
+        // A real client's lists, so the id in the path exists.
+        let (client, _) = world
+            .client_and_contact(&format!("Acme {lists}"), &format!("ap{lists}@acme.example"))
+            .await;
+        for bad in ["0", "101", "-1", "ten"] {
+            let answer = world
+                .api(
+                    "GET",
+                    &format!("{}?limit={bad}", path.replace("{id}", &client)),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                (answer.status, answer.json["error"]["code"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("invalid_query")),
+                "{path}?limit={bad}: {}",
+                answer.text
+            );
+        }
+        let answer = world
+            .api(
+                "GET",
+                &format!("{}?limit=100", path.replace("{id}", &client)),
+                None,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.text);
+        lists += 1;
+    }
     assert_eq!(
-        (status, body["error"]["code"].as_str()),
+        lists, 10,
+        "clients, contacts, audit events, three kinds of document, sessions, payments, outbox, API keys"
+    );
+}
+
+#[tokio::test]
+async fn documented_limits_are_the_domains_own() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    let schemas = &doc["components"]["schemas"];
+    for (name, max, pattern) in [
+        (
+            "Description",
+            Description::MAX_CHARS,
+            Description::pattern(),
+        ),
+        (
+            "DocumentNumber",
+            DocumentNumber::MAX_CHARS,
+            DocumentNumber::pattern(),
+        ),
+        ("Reference", Reference::MAX_CHARS, Reference::pattern()),
+    ] {
+        assert_eq!(schemas[name]["maxLength"], max, "{name}");
+        assert_eq!(schemas[name]["pattern"], pattern, "{name}");
+    }
+    assert_eq!(schemas["Amount"]["minimum"], 1);
+    assert_eq!(schemas["Amount"]["maximum"], MAX_MINOR_AMOUNT);
+    assert_eq!(schemas["UnitAmount"]["minimum"], -MAX_MINOR_AMOUNT);
+    let currencies: HashSet<&str> = schemas["Currency"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for code in Currency::codes() {
+        assert!(
+            currencies.contains(code) && currencies.contains(code.to_lowercase().as_str()),
+            "{code}"
+        );
+    }
+    assert_eq!(currencies.len(), 2 * Currency::codes().count());
+    let zones: Vec<&str> = schemas["TimeZone"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z.as_str().unwrap())
+        .collect();
+    assert_eq!(zones, TimeZone::names().collect::<Vec<_>>());
+    for kind in ["CreateInvoice", "CreateEstimate", "CreateContract"] {
+        assert_eq!(
+            schemas[kind]["properties"]["lines"]["maxItems"], MAX_LINES,
+            "{kind}"
+        );
+    }
+    assert_eq!(
+        schemas["CreatePayment"]["properties"]["allocations"]["maxItems"],
+        MAX_ALLOCATIONS
+    );
+    assert_eq!(
+        schemas["CreatePayment"]["properties"]["allocations"]["minItems"],
+        1
+    );
+    assert_eq!(
+        schemas["CreateInvoice"]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| *f == "due_date")
+            .count(),
+        1
+    );
+    assert!(schemas["CreateEstimate"]["properties"]["due_date"].is_null());
+    // Every id the API takes or gives is a UUID.
+    assert_eq!(
+        schemas["CreatePayment"]["properties"]["client_id"]["format"],
+        "uuid"
+    );
+    assert_eq!(schemas["PaymentOut"]["properties"]["id"]["format"], "uuid");
+    assert_eq!(
+        schemas["AllocationOut"]["properties"]["invoice_id"]["format"],
+        "uuid"
+    );
+    assert_eq!(
+        schemas["PaymentOut"]["properties"]["received_at"]["format"],
+        "date-time"
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_answer_json_errors() {
+    let world = World::new().await;
+    let answer = world.api("GET", "/api/crm/nothing-here", None).await;
+    assert_eq!(
+        (answer.status, answer.json["error"]["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("not_found"))
     );
-    let (status, body) = call(&app, "DELETE", "/api/crm/clients").await;
+    let answer = world.api("DELETE", "/api/crm/clients", None).await;
     assert_eq!(
-        (status, body["error"]["code"].as_str()),
+        (answer.status, answer.json["error"]["code"].as_str()),
         (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
     );
-    let (status, _) = call(
-        &app,
-        "POST",
-        "/api/crm/estimates/00000000-0000-4000-8000-000000000000/mark-paid",
-    )
-    .await;
-    assert_ne!(
-        status,
-        StatusCode::UNAUTHORIZED,
+    let answer = world
+        .api("POST", &format!("/api/crm/estimates/{ID}/mark-paid"), None)
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::NOT_FOUND,
         "only invoices can be marked paid"
     );
 }

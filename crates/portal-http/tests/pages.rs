@@ -1,204 +1,254 @@
 //! Snapshots of the pages a client sees, rendered from a fixed world (fixed
 //! clock, seeded ids), so any change to what clients read shows up in
-//! review as a diff.
+//! review as a diff; and the page rules that snapshots alone would not
+//! pin down: dates and "overdue" in the account's time zone.
 
-use std::sync::Arc;
+mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use chrono::NaiveDate;
-use portal_domain::service::PortalConfig;
-use portal_domain::testing::{FixedClock, InMemoryStore, RecordingMailer, SeededRandom, ts};
-use portal_domain::{
-    Currency, Description, DocumentInput, DocumentKind, DocumentNumber, EmailAddress, LineItem,
-    LinkRequestPolicy, Name, Portal, PublicUrl, Quantity,
-};
-use portal_http::{AppState, HttpConfig, router};
-use tower::ServiceExt;
-
-struct World {
-    app: axum::Router,
-    mailer: Arc<RecordingMailer>,
-    invoice: String,
-}
-
-async fn world() -> World {
-    let mailer = Arc::new(RecordingMailer::default());
-    let portal = Portal::new(
-        Arc::new(InMemoryStore::new()),
-        mailer.clone(),
-        Arc::new(FixedClock::at(ts("2026-11-25T10:00:00Z"))),
-        Arc::new(SeededRandom::new(7)),
-        PortalConfig {
-            public_url: PublicUrl::parse("url", "https://billing.example.com").unwrap(),
-            link_requests: LinkRequestPolicy::default(),
-        },
-    );
-    let name = |n: &str| Name::parse("name", n).unwrap();
-    let account = portal
-        .create_account(name("Northwind Studio"), false)
-        .await
-        .unwrap()
-        .account;
-    let client = portal
-        .create_client(&account, name("Acme Corporation"), true)
-        .await
-        .unwrap();
-    let contact = portal
-        .create_contact(
-            &account,
-            client.id,
-            name("Avery Quinn"),
-            EmailAddress::parse("e", "ap@acme.example").unwrap(),
-        )
-        .await
-        .unwrap();
-    let line = |text: &str, qty: &str, unit: i64| {
-        LineItem::new(
-            Description::parse("d", text).unwrap(),
-            Quantity::parse("q", qty).unwrap(),
-            unit,
-        )
-        .unwrap()
-    };
-    let mut invoice = None;
-    for (kind, number, issued, due, lines) in [
-        (
-            DocumentKind::Invoice,
-            "INV-1001",
-            (2026, 10, 1),
-            Some((2026, 10, 31)),
-            vec![
-                line("Website redesign", "1", 480_000),
-                line("Content migration", "12.5", 9_500),
-            ],
-        ),
-        (
-            DocumentKind::Invoice,
-            "INV-1002",
-            (2026, 11, 20),
-            Some((2026, 12, 20)),
-            vec![line("Retainer — November", "1", 250_000)],
-        ),
-        (
-            DocumentKind::Estimate,
-            "EST-0042",
-            (2026, 11, 22),
-            Some((2026, 12, 22)),
-            vec![line("Mobile prototype", "1", 1_200_000)],
-        ),
-    ] {
-        let date = |(y, m, d): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        let input = DocumentInput {
-            kind,
-            client_id: client.id,
-            number: DocumentNumber::parse("n", number).unwrap(),
-            title: None,
-            currency: Currency::parse("c", "USD").unwrap(),
-            issue_date: date(issued),
-            due_date: due.map(date),
-            lines,
-        };
-        let doc = portal.create_document(&account, input).await.unwrap();
-        portal
-            .send_document(&account, kind, doc.id, contact.id)
-            .await
-            .unwrap();
-        invoice.get_or_insert(doc.id.to_string());
-    }
-    let app = router(AppState {
-        portal,
-        config: Arc::new(HttpConfig {
-            secure_cookies: true,
-            ..HttpConfig::default()
-        }),
-    });
-    World {
-        app,
-        mailer,
-        invoice: invoice.unwrap(),
-    }
-}
-
-impl World {
-    /// The path of the link in the latest email.
-    fn link_path(&self) -> String {
-        let text = self.mailer.sent().pop().unwrap().text;
-        let start = text.find("https://billing.example.com/l/").unwrap();
-        text[start..]
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .trim_start_matches("https://billing.example.com")
-            .to_owned()
-    }
-
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        cookie: Option<&str>,
-    ) -> (StatusCode, Option<String>, String) {
-        let mut request = Request::builder().method(method).uri(path);
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let cookie = response
-            .headers()
-            .get(header::SET_COOKIE)
-            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
-        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        (status, cookie, String::from_utf8(body.to_vec()).unwrap())
-    }
-}
+use axum::http::StatusCode;
+use common::{World, set_cookie};
+use portal_domain::testing::ts;
+use portal_http::HttpConfig;
+use serde_json::json;
 
 /// One tag per line, so snapshot diffs are readable.
 fn pretty(html: &str) -> String {
     html.replace("><", ">\n<")
 }
 
-#[tokio::test]
-async fn the_pages_a_client_walks_through() {
-    let w = world().await;
-    let link = w.link_path();
-
-    let (status, _, continue_page) = w.call("GET", &link, None).await;
-    assert_eq!(status, StatusCode::OK);
-    insta::assert_snapshot!("continue", pretty(&continue_page));
-
-    let (status, cookie, _) = w.call("POST", &link, None).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let cookie = cookie.unwrap();
-    assert!(cookie.starts_with("__Host-portal_session="));
-
-    let (status, _, overview) = w.call("GET", "/portal", Some(&cookie)).await;
-    assert_eq!(status, StatusCode::OK);
-    insta::assert_snapshot!("overview", pretty(&overview));
-
-    let (status, _, invoice) = w
-        .call(
-            "GET",
-            &format!("/portal/documents/{}", w.invoice),
-            Some(&cookie),
+/// Northwind bills Acme: one invoice partly paid, one open, one paid and
+/// partly refunded, an estimate; Acme's contact signed in from the
+/// estimate's email. The account keeps its books in Auckland time.
+async fn acme() -> (World, String, String) {
+    let w = World::with(HttpConfig {
+        secure_cookies: true,
+        ..HttpConfig::default()
+    })
+    .await;
+    let answer = w
+        .api(
+            "PATCH",
+            "/api/crm/account",
+            Some(json!({ "time_zone": "Pacific/Auckland" })),
         )
         .await;
-    assert_eq!(status, StatusCode::OK);
-    insta::assert_snapshot!("invoice", pretty(&invoice));
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let (client, contact) = w
+        .client_and_contact("Acme Corporation", "ap@acme.example")
+        .await;
+    let document = |kind: &str,
+                    number: &str,
+                    issued: &str,
+                    due: Option<&str>,
+                    lines: serde_json::Value| {
+        let mut body = json!({
+            "client_id": client, "number": number, "currency": "USD", "issue_date": issued, "lines": lines,
+        });
+        match (kind, due) {
+            ("invoices", Some(due)) => body["due_date"] = json!(due),
+            (_, Some(until)) => body["valid_until"] = json!(until),
+            _ => {}
+        }
+        (kind.to_owned(), body)
+    };
+    let mut ids = Vec::new();
+    for (kind, body) in [
+        document(
+            "invoices",
+            "INV-0990",
+            "2026-09-01",
+            Some("2026-09-30"),
+            json!([
+                { "description": "Discovery workshop", "quantity": 1, "unit_amount": 50_000 }
+            ]),
+        ),
+        document(
+            "invoices",
+            "INV-1001",
+            "2026-10-01",
+            Some("2026-10-31"),
+            json!([
+                { "description": "Website redesign", "quantity": 1, "unit_amount": 480_000 },
+                { "description": "Content migration", "quantity": "12.5", "unit_amount": 9_500 }
+            ]),
+        ),
+        document(
+            "invoices",
+            "INV-1002",
+            "2026-11-20",
+            Some("2026-12-20"),
+            json!([
+                { "description": "Retainer — November", "quantity": 1, "unit_amount": 250_000 }
+            ]),
+        ),
+        document(
+            "estimates",
+            "EST-0042",
+            "2026-11-22",
+            Some("2026-12-22"),
+            json!([
+                { "description": "Mobile prototype", "quantity": 1, "unit_amount": 1_200_000 }
+            ]),
+        ),
+    ] {
+        let created = w.api("POST", &format!("/api/crm/{kind}"), Some(body)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let id = created.json["id"].as_str().unwrap().to_owned();
+        let sent = w
+            .api(
+                "POST",
+                &format!("/api/crm/{kind}/{id}/send"),
+                Some(json!({ "contact_id": contact })),
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+        ids.push(id);
+    }
+    let pay = |amount: i64, kind: &str, reference: &str, at: &str, invoice: &str| {
+        json!({
+            "client_id": client, "amount": amount, "currency": "USD",
+            "method": { "type": "manual", "kind": kind }, "reference": reference,
+            "received_at": at, "allocations": [{ "invoice_id": invoice, "amount": amount }],
+        })
+    };
+    // 23:30 UTC on 10 November is the 11th in Auckland.
+    for body in [
+        pay(50_000, "check", "CHK-1042", "2026-09-28T09:00:00Z", &ids[0]),
+        pay(
+            200_000,
+            "bank_transfer",
+            "WIRE-88",
+            "2026-11-10T23:30:00Z",
+            &ids[1],
+        ),
+    ] {
+        let paid = w.api("POST", "/api/crm/payments", Some(body)).await;
+        assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.text);
+    }
+    let payments = w.api("GET", "/api/crm/payments", None).await;
+    let check = payments.json["data"][1]["id"].as_str().unwrap().to_owned();
+    let refunded = w
+        .api(
+            "POST",
+            &format!("/api/crm/payments/{check}/refunds"),
+            Some(json!({ "amount": 5_000 })),
+        )
+        .await;
+    assert_eq!(refunded.status, StatusCode::CREATED, "{}", refunded.text);
+    // Back to paid: a second, small payment settles INV-0990 again.
+    let settle = pay(5_000, "cash", "Counter", "2026-10-02T08:00:00Z", &ids[0]);
+    assert_eq!(
+        w.api("POST", "/api/crm/payments", Some(settle))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    w.deliver().await;
+    let link = w.link_path();
+    (w, link, ids[1].clone())
+}
 
-    let (status, _, dead) = w.call("POST", &link, None).await;
-    assert_eq!(status, StatusCode::GONE);
-    insta::assert_snapshot!("dead_link", pretty(&dead));
+#[tokio::test]
+async fn the_pages_a_client_walks_through() {
+    let (w, link, invoice) = acme().await;
 
-    let (status, _, ended) = w.call("GET", "/portal", None).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    insta::assert_snapshot!("signed_out", pretty(&ended));
+    let landing = w.page(&link, None).await;
+    assert_eq!(landing.status, StatusCode::OK);
+    insta::assert_snapshot!("continue", pretty(&landing.text));
+
+    let redeemed = w
+        .form(&link, "", &[("sec-fetch-site", "same-origin")])
+        .await;
+    assert_eq!(redeemed.status, StatusCode::SEE_OTHER);
+    let cookie = set_cookie(&redeemed).unwrap();
+    assert!(cookie.starts_with("__Host-portal_session="));
+
+    let overview = w.page("/portal", Some(&cookie)).await;
+    assert_eq!(overview.status, StatusCode::OK);
+    insta::assert_snapshot!("overview", pretty(&overview.text));
+
+    let page = w
+        .page(&format!("/portal/documents/{invoice}"), Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    insta::assert_snapshot!("invoice", pretty(&page.text));
+
+    let dead = w
+        .form(&link, "", &[("sec-fetch-site", "same-origin")])
+        .await;
+    assert_eq!(dead.status, StatusCode::GONE);
+    insta::assert_snapshot!("dead_link", pretty(&dead.text));
+
+    let ended = w.page("/portal", None).await;
+    assert_eq!(ended.status, StatusCode::UNAUTHORIZED);
+    insta::assert_snapshot!("signed_out", pretty(&ended.text));
+}
+
+#[tokio::test]
+async fn partially_paid_invoices_stay_outstanding_with_what_remains() {
+    let (w, link, _) = acme().await;
+    let redeemed = w
+        .form(&link, "", &[("sec-fetch-site", "same-origin")])
+        .await;
+    let cookie = set_cookie(&redeemed).unwrap();
+    let overview = w.page("/portal", Some(&cookie)).await.text;
+    let outstanding = overview.split("<h2>Documents</h2>").next().unwrap();
+    assert!(outstanding.contains("INV-1001") && outstanding.contains("INV-1002"));
+    assert!(
+        !outstanding.contains("INV-0990"),
+        "paid invoices are not outstanding"
+    );
+    // $5,987.50 less the $2,000.00 paid.
+    assert!(outstanding.contains("$3,987.50"), "{outstanding}");
+    assert!(outstanding.contains("of $5,987.50"));
+    let history = overview.split("<h2>Payment history</h2>").nth(1).unwrap();
+    // The Auckland date, not the UTC one.
+    assert!(
+        history.contains("11 Nov 2026") && !history.contains("10 Nov 2026"),
+        "{history}"
+    );
+    assert!(history.contains("Bank transfer") && history.contains("$2,000.00"));
+    assert!(history.contains("$50.00 refunded"));
+}
+
+#[tokio::test]
+async fn overdue_is_reckoned_in_the_accounts_time_zone() {
+    let w = World::new().await;
+    // Noon UTC on the due date (30 November).
+    w.clock.set(ts("2026-11-30T12:00:00Z"));
+    let (client, contact) = w.client_and_contact("Acme", "ap@acme.example").await;
+    let invoice = w.invoice(&client, "INV-7", "USD", 10_000).await;
+    w.send_invoice(&invoice, &contact).await;
+    let cookie = {
+        let link = w.link_path();
+        let redeemed = w
+            .form(&link, "", &[("sec-fetch-site", "same-origin")])
+            .await;
+        set_cookie(&redeemed).unwrap()
+    };
+    // Still due in UTC...
+    let page = w
+        .page(&format!("/portal/documents/{invoice}"), Some(&cookie))
+        .await
+        .text;
+    assert!(
+        page.contains("badge due") && !page.contains("Overdue"),
+        "{page}"
+    );
+    // ...but already 1 December in Auckland.
+    let patched = w
+        .api(
+            "PATCH",
+            "/api/crm/account",
+            Some(json!({ "time_zone": "Pacific/Auckland" })),
+        )
+        .await;
+    assert_eq!(patched.json["time_zone"], "Pacific/Auckland");
+    let page = w
+        .page(&format!("/portal/documents/{invoice}"), Some(&cookie))
+        .await
+        .text;
+    assert!(page.contains("Overdue"), "{page}");
+    let home = w.page("/portal", Some(&cookie)).await.text;
+    assert!(home.contains("Overdue"), "{home}");
 }

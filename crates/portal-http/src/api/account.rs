@@ -1,26 +1,47 @@
 //! `GET`/`PATCH /api/crm/account`: the operator's own account and its
-//! portal settings (session lifetime, idle timeout, link lifetime, URL).
+//! portal settings (session lifetime, idle timeout, link lifetime, URL,
+//! time zone).
 
 use axum::Json;
 use axum::extract::State;
 use chrono::Duration;
-use portal_domain::{Name, PublicUrl, SettingsPatch, ValidationError};
+use portal_domain::{Name, PublicUrl, SettingsPatch, TimeZone, ValidationError};
 
-use super::dto::{AccountOut, PatchAccount};
-use crate::error::ApiError;
+use super::dto::account::{AccountOut, PatchAccount};
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Operator};
 use crate::state::AppState;
 
+/// The account the API key belongs to.
+#[utoipa::path(
+    get,
+    path = "/api/crm/account",
+    tag = "account",
+    operation_id = "get_account",
+    responses((status = 200, description = "The account and its settings.", body = AccountOut))
+)]
 pub(crate) async fn show(
     State(state): State<AppState>,
     Operator(account): Operator,
 ) -> Json<AccountOut> {
     Json(AccountOut::new(
         &account,
-        state.portal.public_url(&account).as_str(),
+        state.services.public_url(&account).as_str(),
     ))
 }
 
+/// Renames the account or changes its settings, checked as a whole.
+#[utoipa::path(
+    patch,
+    path = "/api/crm/account",
+    tag = "account",
+    operation_id = "update_account",
+    request_body = PatchAccount,
+    responses(
+        (status = 200, description = "The account after the change.", body = AccountOut),
+        (status = 409, description = "The account changed meanwhile (`concurrent_change`).", body = ErrorBody),
+    )
+)]
 pub(crate) async fn update(
     State(state): State<AppState>,
     Operator(account): Operator,
@@ -28,8 +49,8 @@ pub(crate) async fn update(
 ) -> Result<Json<AccountOut>, ApiError> {
     let name = body
         .name
-        .as_deref()
-        .map(|n| Name::parse("name", n))
+        .as_ref()
+        .map(|n| Name::parse("name", &n.0))
         .transpose()?;
     let patch = SettingsPatch {
         session_lifetime: seconds("session_lifetime_seconds", body.session_lifetime_seconds)?,
@@ -37,13 +58,24 @@ pub(crate) async fn update(
         link_lifetime: seconds("link_lifetime_seconds", body.link_lifetime_seconds)?,
         public_url: body
             .public_url
-            .map(|url| url.map(|u| PublicUrl::parse("public_url", &u)).transpose())
+            .map(|url| {
+                url.map(|u| PublicUrl::parse("public_url", &u.0))
+                    .transpose()
+            })
+            .transpose()?,
+        time_zone: body
+            .time_zone
+            .map(|tz| TimeZone::parse("time_zone", &tz.0))
             .transpose()?,
     };
-    let account = state.portal.update_account(&account, name, patch).await?;
+    let account = state
+        .services
+        .accounts
+        .update_account(&account, name, patch)
+        .await?;
     Ok(Json(AccountOut::new(
         &account,
-        state.portal.public_url(&account).as_str(),
+        state.services.public_url(&account).as_str(),
     )))
 }
 

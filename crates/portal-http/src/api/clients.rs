@@ -1,69 +1,98 @@
-//! Client companies, their billing contacts and their audit trail.
+//! `/api/crm/clients`: client companies, their contacts and their audit
+//! trail.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use portal_domain::service::MAX_AUDIT_PAGE;
-use portal_domain::{ClientId, ClientPatch, ContactId, EmailAddress, Name};
-use serde::Serialize;
+use portal_domain::{ClientId, ClientPatch, Name};
 
-use super::dto::{
-    ClientOut, ContactOut, CreateClient, CreateContact, EventOut, LimitQuery, List, PatchClient, id,
+use super::dto::clients::{
+    ClientOut, ContactOut, CreateClient, EventOut, ListQuery, PatchClient, UpdatedClient,
 };
-use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Operator};
+use super::dto::{Paged, page};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery, Operator, path_id};
 use crate::state::AppState;
 
-/// An id in the path that does not parse names nothing: not found.
-pub(crate) fn path_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
-    text.parse().map_err(|_| ApiError::not_found(what))
-}
-
+/// Adds a client company.
+#[utoipa::path(
+    post,
+    path = "/api/crm/clients",
+    tag = "clients",
+    operation_id = "create_client",
+    request_body = CreateClient,
+    responses((status = 201, description = "The new client.", body = ClientOut, links(
+        ("contacts" = (operation_id = "list_client_contacts", parameters(("id" = "$response.body#/id")), description = "The client's contacts.")),
+    )))
+)]
 pub(crate) async fn create(
     State(state): State<AppState>,
     Operator(account): Operator,
     ApiJson(body): ApiJson<CreateClient>,
 ) -> Result<(StatusCode, Json<ClientOut>), ApiError> {
-    let name = Name::parse("name", &body.name)?;
+    let name = Name::parse("name", &body.name.0)?;
     let client = state
-        .portal
+        .services
+        .crm
         .create_client(&account, name, body.portal_enabled)
         .await?;
     Ok((StatusCode::CREATED, Json(ClientOut::from(&client))))
 }
 
+/// The account's clients, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/crm/clients",
+    tag = "clients",
+    operation_id = "list_clients",
+    params(ListQuery),
+    responses((status = 200, description = "A page of clients.", body = Paged<ClientOut>))
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Operator(account): Operator,
-) -> Result<Json<List<ClientOut>>, ApiError> {
-    let clients = state.portal.clients(&account).await?;
-    Ok(Json(List {
-        data: clients.iter().map(ClientOut::from).collect(),
-    }))
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<Paged<ClientOut>>, ApiError> {
+    let request = page(query.limit, query.cursor.as_deref())?;
+    let clients = state.services.crm.clients(&account, request).await?;
+    Ok(Json(Paged::of(clients, |c| ClientOut::from(&c))))
 }
 
+/// One client.
+#[utoipa::path(
+    get,
+    path = "/api/crm/clients/{id}",
+    tag = "clients",
+    operation_id = "get_client",
+    params(("id" = String, Path, format = "uuid", description = "The client's id.")),
+    responses((status = 200, description = "The client.", body = ClientOut))
+)]
 pub(crate) async fn show(
     State(state): State<AppState>,
     Operator(account): Operator,
     Path(client): Path<String>,
 ) -> Result<Json<ClientOut>, ApiError> {
     let client = state
-        .portal
+        .services
+        .crm
         .client(&account, path_id::<ClientId>(&client, "client")?)
         .await?;
     Ok(Json(ClientOut::from(&client)))
 }
 
-/// A client after an update, saying what closing its portal ended.
-#[derive(Debug, Serialize)]
-pub(crate) struct UpdatedClient {
-    #[serde(flatten)]
-    client: ClientOut,
-    sessions_revoked: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    notice: Option<String>,
-}
-
+/// Renames a client, turns its portal on or off, or marks it inactive.
+#[utoipa::path(
+    patch,
+    path = "/api/crm/clients/{id}",
+    tag = "clients",
+    operation_id = "update_client",
+    params(("id" = String, Path, format = "uuid", description = "The client's id.")),
+    request_body = PatchClient,
+    responses(
+        (status = 200, description = "The client after the change, and what closing its portal ended.", body = UpdatedClient),
+        (status = 409, description = "The client changed meanwhile (`concurrent_change`).", body = ErrorBody),
+    )
+)]
 pub(crate) async fn update(
     State(state): State<AppState>,
     Operator(account): Operator,
@@ -74,14 +103,18 @@ pub(crate) async fn update(
     let patch = ClientPatch {
         name: body
             .name
-            .as_deref()
-            .map(|n| Name::parse("name", n))
+            .as_ref()
+            .map(|n| Name::parse("name", &n.0))
             .transpose()?,
         portal_enabled: body.portal_enabled,
         active: body.active,
     };
-    let before = state.portal.client(&account, id).await?;
-    let update = state.portal.update_client(&account, id, patch).await?;
+    let before = state.services.crm.client(&account, id).await?;
+    let update = state
+        .services
+        .crm
+        .update_client(&account, id, patch)
+        .await?;
     let notice = (before.portal_open() && !update.client.portal_open()).then(|| {
         format!(
             "Portal access is now off for this client: {} live session(s) were revoked, unused links stopped working, \
@@ -96,57 +129,53 @@ pub(crate) async fn update(
     }))
 }
 
+/// A client's contacts, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/crm/clients/{id}/contacts",
+    tag = "clients",
+    operation_id = "list_client_contacts",
+    params(("id" = String, Path, format = "uuid", description = "The client's id."), ListQuery),
+    responses((status = 200, description = "A page of contacts.", body = Paged<ContactOut>))
+)]
 pub(crate) async fn contacts(
     State(state): State<AppState>,
     Operator(account): Operator,
     Path(client): Path<String>,
-) -> Result<Json<List<ContactOut>>, ApiError> {
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<Paged<ContactOut>>, ApiError> {
+    let client = path_id::<ClientId>(&client, "client")?;
+    let request = page(query.limit, query.cursor.as_deref())?;
     let contacts = state
-        .portal
-        .contacts(&account, path_id::<ClientId>(&client, "client")?)
+        .services
+        .crm
+        .contacts(&account, client, request)
         .await?;
-    Ok(Json(List {
-        data: contacts.iter().map(ContactOut::from).collect(),
-    }))
+    Ok(Json(Paged::of(contacts, |c| ContactOut::from(&c))))
 }
 
+/// A client's audit trail, newest first: sends, links, sessions, views,
+/// payments.
+#[utoipa::path(
+    get,
+    path = "/api/crm/clients/{id}/audit-events",
+    tag = "clients",
+    operation_id = "list_client_audit_events",
+    params(("id" = String, Path, format = "uuid", description = "The client's id."), ListQuery),
+    responses((status = 200, description = "A page of events.", body = Paged<EventOut>))
+)]
 pub(crate) async fn audit(
     State(state): State<AppState>,
     Operator(account): Operator,
     Path(client): Path<String>,
-    ApiQuery(query): ApiQuery<LimitQuery>,
-) -> Result<Json<List<EventOut>>, ApiError> {
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<Paged<EventOut>>, ApiError> {
     let client = path_id::<ClientId>(&client, "client")?;
-    let limit = query.limit.unwrap_or(100).min(MAX_AUDIT_PAGE);
-    let events = state.portal.client_audit(&account, client, limit).await?;
-    Ok(Json(List {
-        data: events.iter().map(EventOut::from).collect(),
-    }))
-}
-
-pub(crate) async fn create_contact(
-    State(state): State<AppState>,
-    Operator(account): Operator,
-    ApiJson(body): ApiJson<CreateContact>,
-) -> Result<(StatusCode, Json<ContactOut>), ApiError> {
-    let client: ClientId = id("client_id", &body.client_id)?;
-    let name = Name::parse("name", &body.name)?;
-    let email = EmailAddress::parse("email", &body.email)?;
-    let contact = state
-        .portal
-        .create_contact(&account, client, name, email)
+    let request = page(query.limit, query.cursor.as_deref())?;
+    let events = state
+        .services
+        .crm
+        .client_audit(&account, client, request)
         .await?;
-    Ok((StatusCode::CREATED, Json(ContactOut::from(&contact))))
-}
-
-pub(crate) async fn show_contact(
-    State(state): State<AppState>,
-    Operator(account): Operator,
-    Path(contact): Path<String>,
-) -> Result<Json<ContactOut>, ApiError> {
-    let contact = state
-        .portal
-        .contact(&account, path_id::<ContactId>(&contact, "contact")?)
-        .await?;
-    Ok(Json(ContactOut::from(&contact)))
+    Ok(Json(Paged::of(events, |e| EventOut::from(&e))))
 }

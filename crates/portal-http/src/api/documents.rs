@@ -1,187 +1,95 @@
-//! Invoices, estimates and contracts: one set of handlers, parameterised by
-//! the document kind each route serves.
+//! Invoices, estimates and contracts: the same five operations for each
+//! kind (list, create, read, send, void), each kind under its own path with
+//! its own request and answer types. Sending queues the email in the
+//! outbox and answers at once.
 
-use axum::extract::{Path, State};
+use axum::Json;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use portal_domain::{
-    Account, ClientId, ContactId, Currency, Description, DocumentId, DocumentInput, DocumentKind,
-    DocumentNumber, LineItem, ValidationError,
-};
-use serde::Serialize;
+use portal_domain::service::DocumentError;
+use portal_domain::{Account, ClientId, ContactId, Document, DocumentId, DocumentKind};
+use utoipa::ToSchema;
 
-use super::clients::path_id;
-use super::dto::{
-    self, ClientFilter, CreateDocument, DocumentOut, List, SendDocument, id, optional_id, time,
-};
+use super::dto::documents::{DocumentQuery, SendDocument, Sent};
+use super::dto::{Paged, page, query_id, time};
+use super::schema::id;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Operator};
+use crate::extract::path_id;
 use crate::state::AppState;
 
-/// The routes of one document kind under `/api/crm/{kind}s`.
-pub(crate) fn routes(kind: DocumentKind) -> Router<AppState> {
-    let base = format!("/api/crm/{}s", kind.as_str());
-    let router = Router::new()
-        .route(
-            &base,
-            get(move |s, o, q| list(kind, s, o, q)).post(move |s, o, b| create(kind, s, o, b)),
-        )
-        .route(
-            &format!("{base}/{{id}}"),
-            get(move |s, o, p| show(kind, s, o, p)),
-        )
-        .route(
-            &format!("{base}/{{id}}/send"),
-            post(move |s, o, p, b| send(kind, s, o, p, b)),
-        )
-        .route(
-            &format!("{base}/{{id}}/void"),
-            post(move |s, o, p| void(kind, s, o, p)),
-        );
-    if kind == DocumentKind::Invoice {
-        router.route(&format!("{base}/{{id}}/mark-paid"), post(mark_paid))
-    } else {
-        router
-    }
-}
-
-fn input(kind: DocumentKind, body: CreateDocument) -> Result<DocumentInput, ValidationError> {
-    let client_id: ClientId = id("client_id", &body.client_id)?;
-    let due_date = match (kind, body.due_date, body.valid_until) {
-        (DocumentKind::Invoice, due, None) => due,
-        (DocumentKind::Estimate, None, until) => until,
-        (DocumentKind::Contract, None, None) => None,
-        (DocumentKind::Invoice, _, Some(_)) => {
-            return Err(ValidationError::new(
-                "valid_until",
-                "applies to estimates; invoices have a due_date",
-            ));
-        }
-        (DocumentKind::Estimate, Some(_), _) => {
-            return Err(ValidationError::new(
-                "due_date",
-                "applies to invoices; estimates have valid_until",
-            ));
-        }
-        (DocumentKind::Contract, due, _) => {
-            let field = if due.is_some() {
-                "due_date"
-            } else {
-                "valid_until"
-            };
-            return Err(ValidationError::new(field, "does not apply to a contract"));
-        }
-    };
-    let date_field = kind.due_field();
-    let lines = body
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let at = format!("lines[{i}]");
-            let description = Description::parse(&format!("{at}.description"), &line.description)?;
-            let quantity = line.quantity(&format!("{at}.quantity"))?;
-            LineItem::new(description, quantity, line.unit_amount).map_err(|e| e.within(&at))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(DocumentInput {
-        kind,
-        client_id,
-        number: DocumentNumber::parse("number", &body.number)?,
-        title: body
-            .title
-            .as_deref()
-            .map(|t| Description::parse("title", t))
-            .transpose()?,
-        currency: Currency::parse("currency", &body.currency)?,
-        issue_date: dto::date("issue_date", &body.issue_date)?,
-        due_date: due_date.map(|d| dto::date(date_field, &d)).transpose()?,
-        lines,
-    })
-}
-
-async fn create(
-    kind: DocumentKind,
-    State(state): State<AppState>,
-    Operator(account): Operator,
-    ApiJson(body): ApiJson<CreateDocument>,
-) -> Result<(StatusCode, Json<DocumentOut>), ApiError> {
-    let input = input(kind, body)?;
-    let document = state
-        .portal
-        .create_document(&account, input)
-        .await
-        .map_err(ApiError::from)?;
-    Ok((StatusCode::CREATED, Json(DocumentOut::from(&document))))
-}
-
-async fn list(
-    kind: DocumentKind,
-    State(state): State<AppState>,
-    Operator(account): Operator,
-    ApiQuery(filter): ApiQuery<ClientFilter>,
-) -> Result<Json<List<DocumentOut>>, ApiError> {
-    let client = optional_id::<ClientId>("client_id", filter.client_id.as_deref())?;
-    let documents = state.portal.documents(&account, kind, client).await?;
-    Ok(Json(List {
-        data: documents.iter().map(DocumentOut::from).collect(),
-    }))
-}
-
-async fn show(
-    kind: DocumentKind,
-    State(state): State<AppState>,
-    Operator(account): Operator,
-    Path(document): Path<String>,
-) -> Result<Json<DocumentOut>, ApiError> {
-    let id = path_id::<DocumentId>(&document, kind.as_str())?;
-    let document = state
-        .portal
-        .document(&account, kind, id)
-        .await
-        .map_err(|e| not_found_as(kind, e))?;
-    Ok(Json(DocumentOut::from(&document)))
-}
-
 /// "No invoice with this id", rather than "no document".
-fn not_found_as(kind: DocumentKind, err: portal_domain::service::DocumentError) -> ApiError {
+fn not_found_as(kind: DocumentKind, err: DocumentError) -> ApiError {
     match err {
-        portal_domain::service::DocumentError::NotFound => ApiError::not_found(kind.as_str()),
+        DocumentError::NotFound => ApiError::not_found(kind.as_str()),
         other => other.into(),
     }
 }
 
-/// What sending answers: the document, who it went to, and whether the
-/// email carried a portal link.
-#[derive(Debug, Serialize)]
-struct Sent {
-    document: DocumentOut,
-    sent_to: String,
-    portal_link_included: bool,
-    link_expires_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    notice: Option<&'static str>,
+async fn list<T: ToSchema + for<'a> From<&'a Document>>(
+    kind: DocumentKind,
+    state: AppState,
+    account: Account,
+    query: DocumentQuery,
+) -> Result<Json<Paged<T>>, ApiError> {
+    let client = query_id::<ClientId>("client_id", query.client_id.as_deref())?;
+    let request = page(query.limit, query.cursor.as_deref())?;
+    let documents = state
+        .services
+        .documents
+        .documents(&account, kind, client, request)
+        .await?;
+    Ok(Json(Paged::of(documents, |d| T::from(&d))))
 }
 
-async fn send(
+async fn create<T: for<'a> From<&'a Document>>(
+    state: AppState,
+    account: Account,
+    input: Result<portal_domain::DocumentInput, portal_domain::ValidationError>,
+) -> Result<(StatusCode, Json<T>), ApiError> {
+    let document = state
+        .services
+        .documents
+        .create_document(&account, input?)
+        .await?;
+    Ok((StatusCode::CREATED, Json(T::from(&document))))
+}
+
+async fn show<T: for<'a> From<&'a Document>>(
     kind: DocumentKind,
-    State(state): State<AppState>,
-    Operator(account): Operator,
-    Path(document): Path<String>,
-    ApiJson(body): ApiJson<SendDocument>,
-) -> Result<Json<Sent>, ApiError> {
+    state: AppState,
+    account: Account,
+    document: String,
+) -> Result<Json<T>, ApiError> {
     let id = path_id::<DocumentId>(&document, kind.as_str())?;
-    let contact: ContactId = dto::id("contact_id", &body.contact_id)?;
+    let document = state
+        .services
+        .documents
+        .document(&account, kind, id)
+        .await
+        .map_err(|e| not_found_as(kind, e))?;
+    Ok(Json(T::from(&document)))
+}
+
+async fn send<T: ToSchema + for<'a> From<&'a Document>>(
+    kind: DocumentKind,
+    state: AppState,
+    account: Account,
+    document: String,
+    body: SendDocument,
+) -> Result<Json<Sent<T>>, ApiError> {
+    let document = path_id::<DocumentId>(&document, kind.as_str())?;
+    let contact: ContactId = id("contact_id", &body.contact_id)?;
     let sent = state
-        .portal
-        .send_document(&account, kind, id, contact)
+        .services
+        .documents
+        .send_document(&account, kind, document, contact)
         .await
         .map_err(|e| not_found_as(kind, e))?;
     let included = sent.link_expires_at.is_some();
     Ok(Json(Sent {
-        document: DocumentOut::from(&sent.document),
+        document: T::from(&sent.document),
         sent_to: sent.sent_to.to_string(),
+        delivery: "queued",
+        outbox_item_id: sent.queued.to_string(),
         portal_link_included: included,
         link_expires_at: sent.link_expires_at.map(time),
         notice: (!included).then_some(
@@ -190,51 +98,166 @@ async fn send(
     }))
 }
 
-async fn void(
+async fn void<T: for<'a> From<&'a Document>>(
     kind: DocumentKind,
-    State(state): State<AppState>,
-    Operator(account): Operator,
-    Path(document): Path<String>,
-) -> Result<Json<DocumentOut>, ApiError> {
-    change_status(&state, &account, kind, &document, Change::Void).await
+    state: AppState,
+    account: Account,
+    document: String,
+) -> Result<Json<T>, ApiError> {
+    let id = path_id::<DocumentId>(&document, kind.as_str())?;
+    let document = state
+        .services
+        .documents
+        .void_document(&account, kind, id)
+        .await
+        .map_err(|e| not_found_as(kind, e))?;
+    Ok(Json(T::from(&document)))
 }
 
-async fn mark_paid(
-    State(state): State<AppState>,
-    Operator(account): Operator,
-    Path(document): Path<String>,
-) -> Result<Json<DocumentOut>, ApiError> {
-    change_status(
-        &state,
-        &account,
-        DocumentKind::Invoice,
-        &document,
-        Change::MarkPaid,
-    )
-    .await
-}
+/// The handlers of one kind, documented under its own paths.
+macro_rules! kind_api {
+    (
+        $module:ident, $kind:ident, $tag:tt, $create_type:ident, $out:ident,
+        paths: $base:tt, $one:tt, $send_path:tt, $void_path:tt,
+        operations: $list_op:tt, $create_op:tt, $get_op:tt, $send_op:tt, $void_op:tt $(,)?
+    ) => {
+        pub(crate) mod $module {
+            use axum::Json;
+            use axum::extract::{Path, State};
+            use axum::http::StatusCode;
+            use portal_domain::DocumentKind;
 
-/// The status changes an operator asks for directly (sending has its own
-/// handler: it emails).
-#[derive(Debug, Clone, Copy)]
-enum Change {
-    Void,
-    MarkPaid,
-}
+            use crate::api::dto::Paged;
+            use crate::api::dto::documents::{$create_type, $out, DocumentQuery, SendDocument, Sent};
+            use crate::error::{ApiError, ErrorBody};
+            use crate::extract::{ApiJson, ApiQuery, Operator};
+            use crate::state::AppState;
 
-async fn change_status(
-    state: &AppState,
-    account: &Account,
-    kind: DocumentKind,
-    document: &str,
-    change: Change,
-) -> Result<Json<DocumentOut>, ApiError> {
-    let id = path_id::<DocumentId>(document, kind.as_str())?;
-    let changed = match change {
-        Change::Void => state.portal.void_document(account, kind, id).await,
-        Change::MarkPaid => state.portal.mark_document_paid(account, kind, id).await,
+            const KIND: DocumentKind = DocumentKind::$kind;
+
+            /// The account's documents of this kind (or one client's),
+            /// newest first.
+            #[utoipa::path(
+                get,
+                path = $base,
+                tag = $tag,
+                operation_id = $list_op,
+                params(DocumentQuery),
+                responses((status = 200, description = "A page of documents.", body = Paged<$out>))
+            )]
+            pub(crate) async fn list(
+                State(state): State<AppState>,
+                Operator(account): Operator,
+                ApiQuery(query): ApiQuery<DocumentQuery>,
+            ) -> Result<Json<Paged<$out>>, ApiError> {
+                super::list(KIND, state, account, query).await
+            }
+
+            /// Creates a draft. Nothing reaches the client until it is
+            /// sent.
+            #[utoipa::path(
+                post,
+                path = $base,
+                tag = $tag,
+                operation_id = $create_op,
+                request_body = $create_type,
+                responses(
+                    (status = 201, description = "The draft.", body = $out, links(
+                        ("client" = (operation_id = "get_client", parameters(("id" = "$response.body#/client_id")), description = "The document's client.")),
+                    )),
+                    (status = 409, description = "Another document of this kind has this number (`duplicate_number`).", body = ErrorBody),
+                )
+            )]
+            pub(crate) async fn create(
+                State(state): State<AppState>,
+                Operator(account): Operator,
+                ApiJson(body): ApiJson<$create_type>,
+            ) -> Result<(StatusCode, Json<$out>), ApiError> {
+                super::create(state, account, body.input()).await
+            }
+
+            /// One document.
+            #[utoipa::path(
+                get,
+                path = $one,
+                tag = $tag,
+                operation_id = $get_op,
+                params(("id" = String, Path, format = "uuid", description = "The document's id.")),
+                responses((status = 200, description = "The document.", body = $out, links(
+                    ("client" = (operation_id = "get_client", parameters(("id" = "$response.body#/client_id")), description = "The document's client.")),
+                )))
+            )]
+            pub(crate) async fn show(
+                State(state): State<AppState>,
+                Operator(account): Operator,
+                Path(document): Path<String>,
+            ) -> Result<Json<$out>, ApiError> {
+                super::show(KIND, state, account, document).await
+            }
+
+            /// Emails the document to one of its client's contacts, with a
+            /// portal link when the client's portal is on. A draft becomes
+            /// sent; sending again sends the email again. The email is
+            /// queued in the outbox, which delivers and retries it.
+            #[utoipa::path(
+                post,
+                path = $send_path,
+                tag = $tag,
+                operation_id = $send_op,
+                params(("id" = String, Path, format = "uuid", description = "The document's id.")),
+                request_body = SendDocument,
+                responses(
+                    (status = 200, description = "The document as sent, and the queued delivery.", body = Sent<$out>, links(
+                        ("outbox_item" = (operation_id = "get_outbox_item", parameters(("id" = "$response.body#/outbox_item_id")), description = "The email's delivery.")),
+                    )),
+                    (status = 409, description = "The document is void (`invalid_status`), the client inactive (`client_inactive`) or the contact deactivated (`contact_inactive`).", body = ErrorBody),
+                )
+            )]
+            pub(crate) async fn send(
+                State(state): State<AppState>,
+                Operator(account): Operator,
+                Path(document): Path<String>,
+                ApiJson(body): ApiJson<SendDocument>,
+            ) -> Result<Json<Sent<$out>>, ApiError> {
+                super::send(KIND, state, account, document, body).await
+            }
+
+            /// Voids the document. A sent one stays visible to the client,
+            /// marked void.
+            #[utoipa::path(
+                post,
+                path = $void_path,
+                tag = $tag,
+                operation_id = $void_op,
+                params(("id" = String, Path, format = "uuid", description = "The document's id.")),
+                responses(
+                    (status = 200, description = "The document, void.", body = $out),
+                    (status = 409, description = "It cannot be voided: already void, or an invoice with payments (`invalid_status`).", body = ErrorBody),
+                )
+            )]
+            pub(crate) async fn void(
+                State(state): State<AppState>,
+                Operator(account): Operator,
+                Path(document): Path<String>,
+            ) -> Result<Json<$out>, ApiError> {
+                super::void(KIND, state, account, document).await
+            }
+        }
     };
-    Ok(Json(DocumentOut::from(
-        &changed.map_err(|e| not_found_as(kind, e))?,
-    )))
 }
+
+kind_api!(
+    invoices, Invoice, "invoices", CreateInvoice, InvoiceOut,
+    paths: "/api/crm/invoices", "/api/crm/invoices/{id}", "/api/crm/invoices/{id}/send", "/api/crm/invoices/{id}/void",
+    operations: "list_invoices", "create_invoice", "get_invoice", "send_invoice", "void_invoice",
+);
+kind_api!(
+    estimates, Estimate, "estimates", CreateEstimate, QuoteOut,
+    paths: "/api/crm/estimates", "/api/crm/estimates/{id}", "/api/crm/estimates/{id}/send", "/api/crm/estimates/{id}/void",
+    operations: "list_estimates", "create_estimate", "get_estimate", "send_estimate", "void_estimate",
+);
+kind_api!(
+    contracts, Contract, "contracts", CreateContract, QuoteOut,
+    paths: "/api/crm/contracts", "/api/crm/contracts/{id}", "/api/crm/contracts/{id}/send", "/api/crm/contracts/{id}/void",
+    operations: "list_contracts", "create_contract", "get_contract", "send_contract", "void_contract",
+);

@@ -1,55 +1,98 @@
-//! The operator JSON API under `/api`: a Bearer API key scopes every call to
-//! one account. Routes are listed here; handlers live one area per file.
+//! The operator JSON API under `/api/crm`: a Bearer API key scopes every
+//! call to one account. Routes and their OpenAPI description come from one
+//! list below (`routes!` reads each handler's `#[utoipa::path]`), so what
+//! is served and what is documented cannot drift apart. Handlers live one
+//! area per file, their wire types under `dto/`.
 
 mod account;
+mod api_keys;
 mod clients;
+mod contacts;
 mod documents;
 mod dto;
 mod openapi;
+mod outbox;
+mod payments;
+mod schema;
 mod sessions;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use portal_domain::DocumentKind;
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
+use crate::idempotency::idempotent;
 use crate::state::AppState;
 
-pub(crate) fn routes() -> Router<AppState> {
-    let mut router = Router::new()
-        .route("/api/openapi.json", get(openapi))
-        .route(
-            "/api/crm/account",
-            get(account::show).patch(account::update),
-        )
-        .route("/api/crm/clients", get(clients::list).post(clients::create))
-        .route(
-            "/api/crm/clients/{id}",
-            get(clients::show).patch(clients::update),
-        )
-        .route("/api/crm/clients/{id}/contacts", get(clients::contacts))
-        .route("/api/crm/clients/{id}/audit-events", get(clients::audit))
-        .route("/api/crm/contacts", post(clients::create_contact))
-        .route("/api/crm/contacts/{id}", get(clients::show_contact))
-        .route(
-            "/api/crm/contacts/{id}/portal-link",
-            post(sessions::portal_link),
-        )
-        .route(
-            "/api/crm/client-portal-sessions",
-            get(sessions::list).post(sessions::create),
-        )
-        .route("/api/crm/client-portal-sessions/{id}", get(sessions::show))
-        .route(
-            "/api/crm/client-portal-sessions/{id}/revoke",
-            post(sessions::revoke),
-        );
-    for kind in DocumentKind::ALL {
-        router = router.merge(documents::routes(kind));
-    }
+/// Every documented operation, grouped by path.
+fn operations() -> OpenApiRouter<AppState> {
+    use documents::{contracts, estimates, invoices};
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(account::show, account::update))
+        .routes(routes!(api_keys::list, api_keys::create))
+        .routes(routes!(api_keys::revoke))
+        .routes(routes!(clients::list, clients::create))
+        .routes(routes!(clients::show, clients::update))
+        .routes(routes!(clients::contacts))
+        .routes(routes!(clients::audit))
+        .routes(routes!(contacts::create))
+        .routes(routes!(contacts::show, contacts::update))
+        .routes(routes!(sessions::portal_link))
+        .routes(routes!(sessions::list, sessions::create))
+        .routes(routes!(sessions::show))
+        .routes(routes!(sessions::revoke))
+        .routes(routes!(invoices::list, invoices::create))
+        .routes(routes!(invoices::show))
+        .routes(routes!(invoices::send))
+        .routes(routes!(invoices::void))
+        .routes(routes!(payments::mark_paid))
+        .routes(routes!(estimates::list, estimates::create))
+        .routes(routes!(estimates::show))
+        .routes(routes!(estimates::send))
+        .routes(routes!(estimates::void))
+        .routes(routes!(contracts::list, contracts::create))
+        .routes(routes!(contracts::show))
+        .routes(routes!(contracts::send))
+        .routes(routes!(contracts::void))
+        .routes(routes!(payments::list, payments::create))
+        .routes(routes!(payments::show))
+        .routes(routes!(payments::refund))
+        .routes(routes!(outbox::list))
+        .routes(routes!(outbox::show))
+        .routes(routes!(outbox::retry))
+}
+
+/// The API's OpenAPI document, as served at `/api/openapi.json`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, document) = operations().split_for_parts();
+    openapi::finish(document)
+}
+
+/// The API's routes: the operations, idempotent `POST`s, the OpenAPI
+/// document, and JSON answers for unknown paths and methods.
+pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    let (router, document) = operations().split_for_parts();
+    let document = Arc::new(
+        serde_json::to_string(&openapi::finish(document))
+            .unwrap_or_else(|e| panic!("the OpenAPI document does not serialize: {e}")),
+    );
     router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotent,
+        ))
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let document = Arc::clone(&document);
+                async move { serve_document(&document) }
+            }),
+        )
         .route("/api", get(not_found))
         .route(
             "/api/{*rest}",
@@ -62,8 +105,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn openapi() -> Response {
-    let mut response = openapi::DOCUMENT.as_str().into_response();
+fn serve_document(document: &str) -> Response {
+    let mut response = document.to_owned().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -1,35 +1,37 @@
 //! Portal sessions and links as operators drive them: create a session for
-//! a contact, read its status and audit trail, revoke it, and issue a fresh
-//! link for a contact.
+//! a contact, read its status and audit trail, list and revoke sessions,
+//! and issue a fresh link for a contact.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use portal_domain::ports::SessionFilter;
-use portal_domain::service::MAX_SESSION_PAGE;
 use portal_domain::{ClientId, ContactId, DocumentId, SessionId, SessionStatus};
-use serde::Serialize;
 
-use super::clients::path_id;
-use super::dto::{
-    CreateSession, List, PortalLinkRequest, SessionOut, SessionQuery, id, optional_id, time,
+use super::dto::sessions::{
+    CreateSession, CreatedSession, IssuedLinkOut, PortalLinkRequest, SessionOut, SessionQuery,
 };
-use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Operator};
+use super::dto::{Paged, page, query_id, time};
+use super::schema::{id, optional_id};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery, Operator, path_id};
 use crate::state::AppState;
 
-/// A new session and the one-time URL that activates it.
-/// Carries a token in its URL: no `Debug`, so it cannot be logged by
-/// accident.
-#[derive(Serialize)]
-pub(crate) struct CreatedSession {
-    #[serde(flatten)]
-    session: SessionOut,
-    /// Open once to start the session; shown only in this answer.
-    url: String,
-    link_expires_at: String,
-}
-
+/// Creates a pending session for a contact and the one-time URL that
+/// starts it.
+#[utoipa::path(
+    post,
+    path = "/api/crm/client-portal-sessions",
+    tag = "sessions",
+    operation_id = "create_session",
+    request_body = CreateSession,
+    responses(
+        (status = 201, description = "The pending session and its URL (shown once).", body = CreatedSession, links(
+            ("session" = (operation_id = "get_session", parameters(("id" = "$response.body#/id")), description = "The session's status and audit trail.")),
+        )),
+        (status = 409, description = "The client's portal is off, the client inactive, the contact deactivated, or the document a draft.", body = ErrorBody),
+    )
+)]
 pub(crate) async fn create(
     State(state): State<AppState>,
     Operator(account): Operator,
@@ -38,7 +40,8 @@ pub(crate) async fn create(
     let contact: ContactId = id("contact_id", &body.contact_id)?;
     let document = optional_id::<DocumentId>("document_id", body.document_id.as_deref())?;
     let issued = state
-        .portal
+        .services
+        .sessions
         .create_session(&account, contact, document)
         .await?;
     let session = issued.pending_session.as_ref().ok_or_else(|| {
@@ -56,64 +59,92 @@ pub(crate) async fn create(
     ))
 }
 
+/// One session: status, times, browser, contact and audit trail.
+#[utoipa::path(
+    get,
+    path = "/api/crm/client-portal-sessions/{id}",
+    tag = "sessions",
+    operation_id = "get_session",
+    params(("id" = String, Path, format = "uuid", description = "The session's id.")),
+    responses((status = 200, description = "The session.", body = SessionOut, links(
+        ("contact" = (operation_id = "get_contact", parameters(("id" = "$response.body#/contact_id")), description = "The session's contact.")),
+    )))
+)]
 pub(crate) async fn show(
     State(state): State<AppState>,
     Operator(account): Operator,
     Path(session): Path<String>,
 ) -> Result<Json<SessionOut>, ApiError> {
     let id = path_id::<SessionId>(&session, "portal session")?;
-    let details = state.portal.session_details(&account, id).await?;
+    let details = state
+        .services
+        .sessions
+        .session_details(&account, id)
+        .await?;
     Ok(Json(SessionOut::detailed(&details)))
 }
 
+/// The account's sessions, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/crm/client-portal-sessions",
+    tag = "sessions",
+    operation_id = "list_sessions",
+    params(SessionQuery),
+    responses((status = 200, description = "A page of sessions.", body = Paged<SessionOut>))
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Operator(account): Operator,
     ApiQuery(query): ApiQuery<SessionQuery>,
-) -> Result<Json<List<SessionOut>>, ApiError> {
+) -> Result<Json<Paged<SessionOut>>, ApiError> {
     let filter = SessionFilter {
-        client: query
-            .client_id
-            .as_deref()
-            .map(|c| id::<ClientId>("client_id", c))
-            .transpose()?,
-        contact: query
-            .contact_id
-            .as_deref()
-            .map(|c| id::<ContactId>("contact_id", c))
-            .transpose()?,
-        limit: query.limit.unwrap_or(50).min(MAX_SESSION_PAGE),
+        client: query_id::<ClientId>("client_id", query.client_id.as_deref())?,
+        contact: query_id::<ContactId>("contact_id", query.contact_id.as_deref())?,
     };
-    let sessions = state.portal.sessions(&account, filter).await?;
-    Ok(Json(List {
-        data: sessions
-            .iter()
-            .map(|(s, status)| SessionOut::summary(s, *status))
-            .collect(),
-    }))
+    let request = page(query.limit, query.cursor.as_deref())?;
+    let sessions = state
+        .services
+        .sessions
+        .sessions(&account, filter, request)
+        .await?;
+    Ok(Json(Paged::of(sessions, |(s, status)| {
+        SessionOut::summary(&s, status)
+    })))
 }
 
+/// Ends a session now. Revoking an ended session changes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/crm/client-portal-sessions/{id}/revoke",
+    tag = "sessions",
+    operation_id = "revoke_session",
+    params(("id" = String, Path, format = "uuid", description = "The session's id.")),
+    responses((status = 200, description = "The session, revoked.", body = SessionOut))
+)]
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     Operator(account): Operator,
     Path(session): Path<String>,
 ) -> Result<Json<SessionOut>, ApiError> {
     let id = path_id::<SessionId>(&session, "portal session")?;
-    let details = state.portal.revoke_session(&account, id).await?;
+    let details = state.services.sessions.revoke_session(&account, id).await?;
     Ok(Json(SessionOut::detailed(&details)))
 }
 
-/// A fresh magic link for a contact.
-/// Carries a token in its URL: no `Debug`.
-#[derive(Serialize)]
-pub(crate) struct IssuedLinkOut {
-    url: String,
-    expires_at: String,
-    contact_id: String,
-    document_id: Option<String>,
-    emailed: bool,
-}
-
+/// A fresh magic link for a contact, optionally emailed to them.
+#[utoipa::path(
+    post,
+    path = "/api/crm/contacts/{id}/portal-link",
+    tag = "contacts",
+    operation_id = "create_portal_link",
+    params(("id" = String, Path, format = "uuid", description = "The contact's id.")),
+    request_body = PortalLinkRequest,
+    responses(
+        (status = 201, description = "The link (shown once).", body = IssuedLinkOut),
+        (status = 409, description = "The client's portal is off, the client inactive, the contact deactivated, or the document a draft.", body = ErrorBody),
+    )
+)]
 pub(crate) async fn portal_link(
     State(state): State<AppState>,
     Operator(account): Operator,
@@ -123,7 +154,8 @@ pub(crate) async fn portal_link(
     let contact = path_id::<ContactId>(&contact, "contact")?;
     let document = optional_id::<DocumentId>("document_id", body.document_id.as_deref())?;
     let issued = state
-        .portal
+        .services
+        .links
         .portal_link(&account, contact, document, body.send_email)
         .await?;
     Ok((

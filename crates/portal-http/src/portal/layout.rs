@@ -2,8 +2,9 @@
 //! maud escapes every interpolated value, so names and numbers the
 //! business typed can never become markup.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use maud::{DOCTYPE, Markup, html};
-use portal_domain::{Document, DocumentKind, DocumentStatus, Money, Token};
+use portal_domain::{Document, DocumentStatus, Money, TimeZone, Token};
 
 /// A full page. `header` is the signed-in bar, when there is a session.
 pub(crate) fn page(title: &str, header: Option<Markup>, body: Markup) -> Markup {
@@ -73,15 +74,23 @@ pub(crate) fn request_form(link: Option<&str>, error: Option<&str>) -> Markup {
     }
 }
 
-pub(crate) fn date(day: chrono::NaiveDate) -> String {
+pub(crate) fn date(day: NaiveDate) -> String {
     day.format("%-d %b %Y").to_string()
 }
 
-/// The status badge of a document as the client sees it.
-pub(crate) fn status_badge(doc: &Document, today: chrono::NaiveDate) -> Markup {
-    let (class, text) = match doc.status {
-        DocumentStatus::Sent if doc.is_overdue(today) => ("badge overdue", "Overdue"),
-        DocumentStatus::Sent if doc.kind == DocumentKind::Invoice => ("badge due", "Due"),
+/// The calendar day of `at` in the account's time zone, as `date` writes
+/// it.
+pub(crate) fn local_date(zone: TimeZone, at: DateTime<Utc>) -> String {
+    date(zone.local(at).date())
+}
+
+/// The status badge of a document as the client sees it, with "overdue"
+/// reckoned on the account's `today`.
+pub(crate) fn status_badge(doc: &Document, today: NaiveDate) -> Markup {
+    let (class, text) = match doc.status() {
+        _ if doc.is_overdue(today) => ("badge overdue", "Overdue"),
+        DocumentStatus::Open => ("badge due", "Due"),
+        DocumentStatus::PartiallyPaid => ("badge partial", "Partially paid"),
         DocumentStatus::Sent => ("badge", "Sent"),
         DocumentStatus::Paid => ("badge paid", "Paid"),
         DocumentStatus::Void => ("badge void", "Void"),

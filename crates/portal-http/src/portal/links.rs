@@ -5,23 +5,26 @@
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use portal_domain::link_path;
-use portal_domain::service::{LinkPreview, RedeemError, RequestLinkError};
+use portal_domain::service::LinkPreview;
 use serde::Deserialize;
 
-use super::layout::{card, request_form};
-use super::session::{server_error, session_cookie};
-use crate::error::chain;
+use super::error::PageError;
+use super::layout::card;
+use super::session::session_cookie;
 use crate::extract::{Browser, cookie};
 use crate::state::AppState;
 
 /// `GET` (and `HEAD`) on a link: reads, never writes.
-pub(crate) async fn landing(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match state.portal.preview_link(&token).await {
-        Ok(LinkPreview::Usable { account_name }) => {
+pub(crate) async fn landing(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    match state.services.links.preview_link(&token).await? {
+        LinkPreview::Usable { account_name } => {
             let body = html! {
                 h1 { "Continue to your billing portal" }
                 p { (account_name) " sent you this secure link. It works once, on this device." }
@@ -30,13 +33,12 @@ pub(crate) async fn landing(State(state): State<AppState>, Path(token): Path<Str
                     button type="submit" { "Continue to your billing portal" }
                 }
             };
-            card("Continue to your billing portal", body).into_response()
+            Ok(card("Continue to your billing portal", body).into_response())
         }
-        Ok(LinkPreview::Unusable(why)) => {
+        LinkPreview::Unusable(why) => {
             tracing::info!(reason = ?why, "dead link opened");
-            dead_link(&token)
+            Err(PageError::DeadLink { token })
         }
-        Err(err) => server_error(&err),
     }
 }
 
@@ -47,46 +49,30 @@ pub(crate) async fn redeem(
     Path(token): Path<String>,
     Browser(info): Browser,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, PageError> {
     let current = cookie(&headers, state.cookie_name());
-    match state.portal.redeem_link(&token, &info, current).await {
-        Ok(redeemed) => {
-            let target = match redeemed.document {
-                Some(doc) => format!("/portal/documents/{doc}"),
-                None => "/portal".to_owned(),
-            };
-            let session = &redeemed.session;
-            let lifetime = session
-                .activated_at
-                .map_or(0, |start| (session.expires_at - start).num_seconds());
-            let mut response = Redirect::to(&target).into_response();
-            response.headers_mut().insert(
-                header::SET_COOKIE,
-                session_cookie(&state, redeemed.secret.expose(), lifetime),
-            );
-            tracing::info!(session = %redeemed.session.id, "link redeemed");
-            response
-        }
-        Err(RedeemError::Rejected(why)) => {
-            tracing::info!(reason = ?why, "link refused");
-            dead_link(&token)
-        }
-        Err(RedeemError::Store(err)) => server_error(&err),
-    }
-}
-
-/// One neutral answer for used, expired, revoked and unknown links.
-fn dead_link(token: &str) -> Response {
-    let title = "This link can't be used";
-    let body = html! {
-        h1 { (title) }
-        p {
-            "Billing portal links work once and expire after a while. "
-            "If this one was yours, we can email you a new one."
-        }
-        (request_form(Some(token), None))
+    let redeemed = state
+        .services
+        .links
+        .redeem_link(&token, &info, current)
+        .await
+        .map_err(|e| PageError::redeem(e, &token))?;
+    state.metrics.session_created();
+    let target = match redeemed.document {
+        Some(doc) => format!("/portal/documents/{doc}"),
+        None => "/portal".to_owned(),
     };
-    (StatusCode::GONE, card(title, body)).into_response()
+    let session = &redeemed.session;
+    let lifetime = session
+        .activated_at
+        .map_or(0, |start| (session.expires_at - start).num_seconds());
+    let mut response = Redirect::to(&target).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(&state, redeemed.secret.expose(), lifetime),
+    );
+    tracing::info!(session = %redeemed.session.id, "link redeemed");
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,78 +82,36 @@ pub(crate) struct RequestLinkForm {
 }
 
 /// `POST /portal/request-link`: the same answer whether or not the email
-/// is on file; the email, if any, goes out in the background.
+/// is on file. The request is queued in the outbox within this request;
+/// the outbox finds the contacts and sends their links.
 pub(crate) async fn request_link(
     State(state): State<AppState>,
     Browser(info): Browser,
     headers: HeaderMap,
     form: Result<Form<RequestLinkForm>, FormRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(Form(form)) = form else {
-        let body = html! {
-            h1 { "Email me a new link" }
-            (request_form(None, Some("Please enter your email address.")))
-        };
-        return (StatusCode::BAD_REQUEST, card("Email me a new link", body)).into_response();
+        return Err(PageError::InvalidEmail {
+            link: None,
+            missing: true,
+        });
     };
     let session = cookie(&headers, state.cookie_name());
-    match state
-        .portal
+    let window = state.services.config().link_requests.window.num_seconds();
+    state
+        .services
+        .links
         .request_link(&form.email, form.link.as_deref(), session, &info)
         .await
-    {
-        Ok(delivery) => {
-            let portal = state.portal.clone();
-            tokio::spawn(async move {
-                match portal.deliver_link(delivery).await {
-                    Ok(sent) => tracing::info!(sent, "link request handled"),
-                    Err(err) => tracing::warn!(error = %chain(&err), "link request failed"),
-                }
-            });
-            let body = html! {
-                h1 { "Check your email" }
-                p {
-                    "If " strong { (form.email.trim()) } " is on file for this billing portal, "
-                    "a new link is on its way. It can take a minute; check your spam folder too."
-                }
-            };
-            card("Check your email", body).into_response()
+        .map_err(|e| PageError::request_link(e, form.link.clone(), window))?;
+    let body = html! {
+        h1 { "Check your email" }
+        p {
+            "If " strong { (form.email.trim()) } " is on file for this billing portal, "
+            "a new link is on its way. It can take a minute; check your spam folder too."
         }
-        Err(RequestLinkError::InvalidEmail(_)) => {
-            let body = html! {
-                h1 { "Email me a new link" }
-                (request_form(form.link.as_deref(), Some("That does not look like an email address.")))
-            };
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                card("Email me a new link", body),
-            )
-                .into_response()
-        }
-        Err(RequestLinkError::RateLimited) => {
-            let body = html! {
-                h1 { "Too many requests" }
-                p { "Please wait a while before asking for another link." }
-            };
-            let mut response = (
-                StatusCode::TOO_MANY_REQUESTS,
-                card("Too many requests", body),
-            )
-                .into_response();
-            let wait = state
-                .portal
-                .config()
-                .link_requests
-                .window
-                .num_seconds()
-                .to_string();
-            if let Ok(value) = HeaderValue::from_str(&wait) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
-        }
-        Err(RequestLinkError::Store(err)) => server_error(&err),
-    }
+    };
+    Ok(card("Check your email", body).into_response())
 }
 
 /// The path links are served at, for the router.

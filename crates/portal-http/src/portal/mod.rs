@@ -1,10 +1,14 @@
 //! The client portal's HTML pages: link landing and redemption, the
 //! signed-in overview and documents, signing out, and new-link requests.
+//! Every page failure becomes an answer in `error.rs`.
 
+mod document;
+mod error;
+mod home;
 mod layout;
 mod links;
-mod pages;
 mod session;
+mod sign_out;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -13,7 +17,7 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
-pub(crate) use session::not_found;
+pub(crate) use error::PageError;
 
 const STYLESHEET: &str = include_str!("../../assets/portal.css");
 const ICON: &str = include_str!("../../assets/icon.svg");
@@ -22,10 +26,10 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/portal") }))
         .route(&links::route(), get(links::landing).post(links::redeem))
-        .route("/portal", get(pages::home))
-        .route("/portal/documents/{id}", get(pages::document))
-        .route("/portal/logout", post(pages::logout))
-        .route("/portal/signed-out", get(pages::signed_out))
+        .route("/portal", get(home::home))
+        .route("/portal/documents/{id}", get(document::document))
+        .route("/portal/logout", post(sign_out::logout))
+        .route("/portal/signed-out", get(sign_out::signed_out))
         .route("/portal/request-link", post(links::request_link))
         .route(
             "/assets/portal.css",

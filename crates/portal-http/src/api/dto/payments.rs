@@ -1,0 +1,280 @@
+//! Wire types of payments, their allocations and refunds.
+
+use portal_domain::{Allocation, ManualKind, Payment, PaymentMethod, PaymentStatus, Refund};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::time;
+use crate::api::schema::{
+    Amount, CurrencyCode, DescriptionText, ReferenceText, cursor_schema, limit_schema,
+};
+
+/// How money recorded by hand arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = ManualKind)]
+pub(crate) enum ManualKindWire {
+    BankTransfer,
+    Check,
+    Cash,
+    Other,
+}
+
+impl ManualKindWire {
+    pub(crate) fn domain(self) -> ManualKind {
+        match self {
+            Self::BankTransfer => ManualKind::BankTransfer,
+            Self::Check => ManualKind::Check,
+            Self::Cash => ManualKind::Cash,
+            Self::Other => ManualKind::Other,
+        }
+    }
+
+    fn of(kind: ManualKind) -> Self {
+        match kind {
+            ManualKind::BankTransfer => Self::BankTransfer,
+            ManualKind::Check => Self::Check,
+            ManualKind::Cash => Self::Cash,
+            ManualKind::Other => Self::Other,
+        }
+    }
+}
+
+/// A family of payment methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum MethodType {
+    /// Received outside the portal and recorded by an operator.
+    Manual,
+}
+
+/// How the money came. Processor methods (cards, bank debits) join
+/// `manual` when a processor is connected.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Method {
+    #[serde(rename = "type")]
+    pub(crate) method_type: MethodType,
+    pub(crate) kind: ManualKindWire,
+}
+
+impl Method {
+    pub(crate) fn domain(self) -> PaymentMethod {
+        match self.method_type {
+            MethodType::Manual => PaymentMethod::Manual(self.kind.domain()),
+        }
+    }
+
+    pub(crate) fn of(method: PaymentMethod) -> Self {
+        match method {
+            PaymentMethod::Manual(kind) => Self {
+                method_type: MethodType::Manual,
+                kind: ManualKindWire::of(kind),
+            },
+        }
+    }
+}
+
+/// Part of a payment applied to one invoice.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AllocationIn {
+    /// A sent invoice of the payment's client, in its currency.
+    #[schema(format = "uuid")]
+    pub(crate) invoice_id: String,
+    /// At most what the invoice still has open.
+    pub(crate) amount: Amount,
+}
+
+/// A payment received outside the portal. Refused with nothing written
+/// when an allocation names an unknown, draft, void, paid or other
+/// client's invoice, is in another currency, exceeds what its invoice has
+/// open, or when the allocations add up to more than the payment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreatePayment {
+    #[schema(format = "uuid")]
+    pub(crate) client_id: String,
+    pub(crate) amount: Amount,
+    pub(crate) currency: CurrencyCode,
+    pub(crate) method: Method,
+    pub(crate) reference: Option<ReferenceText>,
+    /// When the money arrived (RFC 3339); not more than a day ahead.
+    #[schema(format = DateTime)]
+    pub(crate) received_at: String,
+    /// The invoices it pays, each at most once; whatever is left over is
+    /// kept as unapplied credit.
+    #[schema(min_items = 1, max_items = 100)]
+    pub(crate) allocations: Vec<AllocationIn>,
+    /// Who gets the receipt; by default the contacts the paid invoices
+    /// were sent to.
+    #[schema(format = "uuid")]
+    pub(crate) notify_contact_id: Option<String>,
+}
+
+/// Marking an invoice paid: a manual payment of all it still has open.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MarkPaid {
+    /// How the money came; `other` when left out.
+    pub(crate) kind: Option<ManualKindWire>,
+    pub(crate) reference: Option<ReferenceText>,
+    /// When the money arrived (RFC 3339); now when left out.
+    #[schema(format = DateTime)]
+    pub(crate) received_at: Option<String>,
+    /// Who gets the receipt; by default the contacts the invoice was sent
+    /// to.
+    #[schema(format = "uuid")]
+    pub(crate) notify_contact_id: Option<String>,
+}
+
+/// A refund of (part of) a payment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateRefund {
+    /// In the payment's currency; at most its `refundable`.
+    pub(crate) amount: Amount,
+    pub(crate) reason: Option<DescriptionText>,
+}
+
+/// Which payments to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PaymentQuery {
+    /// Only this client's payments.
+    #[param(format = "uuid")]
+    pub(crate) client_id: Option<String>,
+    /// Items per page.
+    #[param(schema_with = limit_schema)]
+    pub(crate) limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[param(schema_with = cursor_schema)]
+    pub(crate) cursor: Option<String>,
+}
+
+/// Part of a payment or refund on one invoice.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AllocationOut {
+    #[schema(format = "uuid")]
+    invoice_id: String,
+    amount: i64,
+}
+
+impl From<&Allocation> for AllocationOut {
+    fn from(a: &Allocation) -> Self {
+        Self {
+            invoice_id: a.document_id.to_string(),
+            amount: a.amount.minor(),
+        }
+    }
+}
+
+/// Where a payment stands.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = PaymentStatus)]
+pub(crate) enum PaymentStatusOut {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+impl From<PaymentStatus> for PaymentStatusOut {
+    fn from(status: PaymentStatus) -> Self {
+        match status {
+            PaymentStatus::Pending => Self::Pending,
+            PaymentStatus::Succeeded => Self::Succeeded,
+            PaymentStatus::Failed => Self::Failed,
+        }
+    }
+}
+
+/// Money given back from a payment.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RefundOut {
+    #[schema(format = "uuid")]
+    id: String,
+    #[schema(format = "uuid")]
+    payment_id: String,
+    amount: i64,
+    reason: Option<String>,
+    /// What it took back from each invoice (which reopen); the rest came
+    /// from the payment's unapplied credit.
+    allocations: Vec<AllocationOut>,
+    #[schema(format = DateTime)]
+    created_at: String,
+}
+
+impl From<&Refund> for RefundOut {
+    fn from(r: &Refund) -> Self {
+        Self {
+            id: r.id.to_string(),
+            payment_id: r.payment_id.to_string(),
+            amount: r.amount.minor(),
+            reason: r.reason.as_ref().map(ToString::to_string),
+            allocations: r.allocations.iter().map(AllocationOut::from).collect(),
+            created_at: time(r.created_at),
+        }
+    }
+}
+
+/// A payment received from a client.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PaymentOut {
+    #[schema(format = "uuid")]
+    id: String,
+    #[schema(format = "uuid")]
+    client_id: String,
+    amount: i64,
+    currency: &'static str,
+    method: Method,
+    reference: Option<String>,
+    #[schema(format = DateTime)]
+    received_at: String,
+    status: PaymentStatusOut,
+    allocations: Vec<AllocationOut>,
+    refunds: Vec<RefundOut>,
+    /// What is left to refund.
+    refundable: i64,
+    /// What was applied to no invoice and not refunded: credit held.
+    unapplied: i64,
+    #[schema(format = DateTime)]
+    created_at: String,
+}
+
+impl From<&Payment> for PaymentOut {
+    fn from(p: &Payment) -> Self {
+        Self {
+            id: p.id().to_string(),
+            client_id: p.client_id().to_string(),
+            amount: p.amount().minor(),
+            currency: p.currency().code(),
+            method: Method::of(p.method()),
+            reference: p.reference().map(ToString::to_string),
+            received_at: time(p.received_at()),
+            status: p.status().into(),
+            allocations: p.allocations().iter().map(AllocationOut::from).collect(),
+            refunds: p.refunds().iter().map(RefundOut::from).collect(),
+            refundable: p.refundable().minor(),
+            unapplied: p.unapplied().minor(),
+            created_at: time(p.created_at()),
+        }
+    }
+}
+
+/// A recorded payment and where its receipt was queued.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CreatedPaymentOut {
+    #[serde(flatten)]
+    pub(crate) payment: PaymentOut,
+    /// The addresses a receipt was queued for (delivered by the outbox).
+    pub(crate) receipts_queued_to: Vec<String>,
+}
+
+/// A refund and the payment after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RefundOutcomeOut {
+    pub(crate) refund: RefundOut,
+    pub(crate) payment: PaymentOut,
+}

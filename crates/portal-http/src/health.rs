@@ -1,0 +1,27 @@
+//! `GET /healthz` (the process answers) and `GET /readyz` (the process can
+//! serve: its database answers and is migrated), for load balancers and
+//! orchestrators.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::chain;
+use crate::state::AppState;
+
+/// `GET /healthz`: 200 whenever the process can answer at all.
+pub(crate) async fn healthz() -> Response {
+    (StatusCode::OK, "ok").into_response()
+}
+
+/// `GET /readyz`: 200 when the store answers and is migrated, 503
+/// otherwise (the cause goes to the log).
+pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
+    match state.services.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(err) => {
+            tracing::error!(error = %chain(&err), "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
+        }
+    }
+}
