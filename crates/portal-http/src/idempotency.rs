@@ -188,3 +188,106 @@ fn replayed(replay: Replay) -> Response {
     headers.insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Router;
+    use axum::routing::post;
+    use portal_domain::service::{PortalConfig, Services};
+    use portal_domain::testing::{FixedClock, InMemoryStore, RecordingMailer, SeededRandom, ts};
+    use portal_domain::{LinkRequestPolicy, Name, OutboxPolicy, PublicUrl, ServerKey};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::state::HttpConfig;
+
+    /// A handler that fails with a 500 the first time and succeeds after,
+    /// behind the idempotency layer.
+    async fn flaky() -> (Router, String, Arc<AtomicUsize>) {
+        let services = Services::new(
+            Arc::new(InMemoryStore::new()),
+            Arc::new(RecordingMailer::default()),
+            Arc::new(FixedClock::at(ts("2026-11-25T10:00:00Z"))),
+            Arc::new(SeededRandom::new(3)),
+            PortalConfig {
+                public_url: PublicUrl::parse("url", "https://portal.example").unwrap(),
+                link_requests: LinkRequestPolicy::default(),
+                outbox: OutboxPolicy::default(),
+                server_key: ServerKey::from_bytes([1; 32]),
+            },
+        );
+        let key = services
+            .accounts
+            .create_account(Name::parse("name", "Acme").unwrap(), false)
+            .await
+            .unwrap()
+            .api_key
+            .reveal();
+        let state = AppState::new(services, HttpConfig::default());
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&calls);
+        let router = Router::new()
+            .route(
+                "/api/crm/flaky",
+                post(move || {
+                    let calls = Arc::clone(&counted);
+                    async move {
+                        let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+                        if n == 1 {
+                            (StatusCode::INTERNAL_SERVER_ERROR, "down".to_owned())
+                        } else {
+                            (StatusCode::CREATED, format!("call {n}"))
+                        }
+                    }
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                idempotent,
+            ))
+            .with_state(state);
+        (router, key, calls)
+    }
+
+    async fn call(router: &Router, key: &str) -> (StatusCode, String, bool) {
+        let request = Request::post("/api/crm/flaky")
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .header(KEY_HEADER, "retry-me")
+            .body(Body::from("{}"))
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let replayed = response.headers().contains_key(REPLAYED_HEADER);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        (
+            status,
+            String::from_utf8_lossy(&body).into_owned(),
+            replayed,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_server_error_frees_the_key_and_a_success_is_kept() {
+        let (router, key, calls) = flaky().await;
+        assert_eq!(
+            call(&router, &key).await,
+            (StatusCode::INTERNAL_SERVER_ERROR, "down".to_owned(), false)
+        );
+        // The retry runs the work again...
+        assert_eq!(
+            call(&router, &key).await,
+            (StatusCode::CREATED, "call 2".to_owned(), false)
+        );
+        // ...and from then on the answer is replayed, with no more work.
+        assert_eq!(
+            call(&router, &key).await,
+            (StatusCode::CREATED, "call 2".to_owned(), true)
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+}

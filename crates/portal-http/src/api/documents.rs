@@ -9,7 +9,8 @@ use portal_domain::service::DocumentError;
 use portal_domain::{Account, ClientId, ContactId, Document, DocumentId, DocumentKind};
 use utoipa::ToSchema;
 
-use super::dto::documents::{DocumentQuery, SendDocument, Sent};
+use super::dto::document_answers::Sent;
+use super::dto::documents::{DocumentQuery, SendDocument};
 use super::dto::{Paged, page, query_id, time};
 use super::schema::id;
 use crate::error::ApiError;
@@ -128,7 +129,8 @@ macro_rules! kind_api {
             use portal_domain::DocumentKind;
 
             use crate::api::dto::Paged;
-            use crate::api::dto::documents::{$create_type, $out, DocumentQuery, SendDocument, Sent};
+            use crate::api::dto::document_answers::{$out, Sent};
+            use crate::api::dto::documents::{$create_type, DocumentQuery, SendDocument};
             use crate::error::{ApiError, ErrorBody};
             use crate::extract::{ApiJson, ApiQuery, Operator};
             use crate::state::AppState;

@@ -11,7 +11,7 @@ use portal_domain::{
     Reference, ValidationError,
 };
 
-use super::dto::documents::InvoiceOut;
+use super::dto::document_answers::InvoiceOut;
 use super::dto::payments::{
     CreatePayment, CreateRefund, CreatedPaymentOut, MarkPaid as MarkPaidIn, PaymentOut,
     PaymentQuery, RefundOutcomeOut,

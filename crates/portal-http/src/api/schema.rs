@@ -255,7 +255,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_exact_dates_and_upper_case_currencies_pass() {
+    fn only_exact_dates_and_single_case_currencies_pass() {
         assert!(date("d", "2026-11-25").is_ok());
         for bad in [
             "2026-1-5",

@@ -5,6 +5,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod billed;
+
 use std::sync::Arc;
 use std::time::Duration;
 

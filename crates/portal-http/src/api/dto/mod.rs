@@ -5,6 +5,7 @@
 
 pub(crate) mod account;
 pub(crate) mod clients;
+pub(crate) mod document_answers;
 pub(crate) mod documents;
 pub(crate) mod payments;
 pub(crate) mod sessions;

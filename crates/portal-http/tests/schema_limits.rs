@@ -1,0 +1,245 @@
+//! The OpenAPI document states exactly what the server enforces: request
+//! bodies refuse unknown fields, the drifts of the past stay fixed (an
+//! empty name, `limit=0`), and every documented limit is the domain's own.
+
+mod common;
+
+use std::collections::{BTreeSet, HashSet};
+
+use axum::http::StatusCode;
+use common::World;
+use portal_domain::{
+    Currency, Description, DocumentNumber, MAX_ALLOCATIONS, MAX_LINES, MAX_MINOR_AMOUNT, Name,
+    PAGE_LIMITS, Reference, TimeZone,
+};
+use serde_json::{Value, json};
+
+const ID: &str = "00000000-0000-4000-8000-000000000000";
+const METHODS: [&str; 5] = ["get", "post", "patch", "put", "delete"];
+
+async fn document(world: &World) -> Value {
+    let answer = world.send(get("/api/openapi.json")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer.headers["content-type"], "application/json",
+        "{:?}",
+        answer.headers
+    );
+    answer.json
+}
+
+fn get(path: &str) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::get(path)
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
+
+/// Every (method, path) the document describes.
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut operations = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            if METHODS.contains(&method.as_str()) {
+                operations.insert((method.clone(), path.clone()));
+            }
+        }
+    }
+    operations
+}
+
+/// The schema `value` points at, following one `$ref`.
+fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    match value["$ref"].as_str() {
+        Some(reference) => doc.pointer(&reference[1..]).unwrap(),
+        None => value,
+    }
+}
+
+#[tokio::test]
+async fn request_bodies_refuse_unknown_fields_as_documented() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    let mut checked = 0;
+    for (method, path) in documented(&doc) {
+        let operation = &doc["paths"][&path][&method];
+        let Some(schema) =
+            operation["requestBody"]["content"]["application/json"]["schema"].as_object()
+        else {
+            continue;
+        };
+        let schema = resolve(&doc, &Value::Object(schema.clone())).clone();
+        assert_eq!(schema["additionalProperties"], false, "{method} {path}");
+        let answer = world
+            .api(
+                &method.to_uppercase(),
+                &path.replace("{id}", ID),
+                Some(json!({ "surprise": 1 })),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{method} {path}: {}",
+            answer.text
+        );
+        checked += 1;
+    }
+    assert!(checked >= 15, "{checked}");
+}
+
+#[tokio::test]
+async fn an_empty_name_is_refused_and_documented_as_invalid() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    let create = &doc["components"]["schemas"]["CreateClient"];
+    assert_eq!(create["required"], json!(["name"]));
+    let name = resolve(&doc, &create["properties"]["name"]);
+    assert_eq!(name["minLength"], 1);
+    assert_eq!(name["maxLength"], Name::MAX_CHARS);
+    assert_eq!(name["pattern"], Name::pattern());
+    for bad in ["", "   ", "Acme\u{202E}"] {
+        let answer = world
+            .api("POST", "/api/crm/clients", Some(json!({ "name": bad })))
+            .await;
+        assert_eq!(
+            (answer.status, answer.json["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("name")),
+            "{bad:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn limit_zero_is_refused_and_every_limit_is_documented_from_one_to_a_hundred() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    let mut lists = 0;
+    for (method, path) in documented(&doc) {
+        let parameters = doc["paths"][&path][&method]["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let Some(limit) = parameters.iter().find(|p| p["name"] == "limit") else {
+            continue;
+        };
+        assert_eq!(limit["schema"]["minimum"], PAGE_LIMITS.0, "{path}");
+        assert_eq!(limit["schema"]["maximum"], PAGE_LIMITS.1, "{path}");
+        assert!(parameters.iter().any(|p| p["name"] == "cursor"), "{path}");
+        // A real client's lists, so the id in the path exists.
+        let (client, _) = world
+            .client_and_contact(&format!("Acme {lists}"), &format!("ap{lists}@acme.example"))
+            .await;
+        for bad in ["0", "101", "-1", "ten"] {
+            let answer = world
+                .api(
+                    "GET",
+                    &format!("{}?limit={bad}", path.replace("{id}", &client)),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                (answer.status, answer.json["error"]["code"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("invalid_query")),
+                "{path}?limit={bad}: {}",
+                answer.text
+            );
+        }
+        let answer = world
+            .api(
+                "GET",
+                &format!("{}?limit=100", path.replace("{id}", &client)),
+                None,
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.text);
+        lists += 1;
+    }
+    assert_eq!(
+        lists, 10,
+        "clients, contacts, audit events, three kinds of document, sessions, payments, outbox, API keys"
+    );
+}
+
+#[tokio::test]
+async fn documented_limits_are_the_domains_own() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    let schemas = &doc["components"]["schemas"];
+    for (name, max, pattern) in [
+        (
+            "Description",
+            Description::MAX_CHARS,
+            Description::pattern(),
+        ),
+        (
+            "DocumentNumber",
+            DocumentNumber::MAX_CHARS,
+            DocumentNumber::pattern(),
+        ),
+        ("Reference", Reference::MAX_CHARS, Reference::pattern()),
+    ] {
+        assert_eq!(schemas[name]["maxLength"], max, "{name}");
+        assert_eq!(schemas[name]["pattern"], pattern, "{name}");
+    }
+    assert_eq!(schemas["Amount"]["minimum"], 1);
+    assert_eq!(schemas["Amount"]["maximum"], MAX_MINOR_AMOUNT);
+    assert_eq!(schemas["UnitAmount"]["minimum"], -MAX_MINOR_AMOUNT);
+    let currencies: HashSet<&str> = schemas["Currency"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for code in Currency::codes() {
+        assert!(
+            currencies.contains(code) && currencies.contains(code.to_lowercase().as_str()),
+            "{code}"
+        );
+    }
+    assert_eq!(currencies.len(), 2 * Currency::codes().count());
+    let zones: Vec<&str> = schemas["TimeZone"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z.as_str().unwrap())
+        .collect();
+    assert_eq!(zones, TimeZone::names().collect::<Vec<_>>());
+    for kind in ["CreateInvoice", "CreateEstimate", "CreateContract"] {
+        assert_eq!(
+            schemas[kind]["properties"]["lines"]["maxItems"], MAX_LINES,
+            "{kind}"
+        );
+    }
+    assert_eq!(
+        schemas["CreatePayment"]["properties"]["allocations"]["maxItems"],
+        MAX_ALLOCATIONS
+    );
+    assert_eq!(
+        schemas["CreatePayment"]["properties"]["allocations"]["minItems"],
+        1
+    );
+    assert_eq!(
+        schemas["CreateInvoice"]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| *f == "due_date")
+            .count(),
+        1
+    );
+    assert!(schemas["CreateEstimate"]["properties"]["due_date"].is_null());
+    // Every id the API takes or gives is a UUID.
+    assert_eq!(
+        schemas["CreatePayment"]["properties"]["client_id"]["format"],
+        "uuid"
+    );
+    assert_eq!(schemas["PaymentOut"]["properties"]["id"]["format"], "uuid");
+    assert_eq!(
+        schemas["AllocationOut"]["properties"]["invoice_id"]["format"],
+        "uuid"
+    );
+    assert_eq!(
+        schemas["PaymentOut"]["properties"]["received_at"]["format"],
+        "date-time"
+    );
+}
