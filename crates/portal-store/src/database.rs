@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use diesel::SqliteConnection;
+use diesel::migration::MigrationSource;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
@@ -135,8 +136,47 @@ macro_rules! with_conn {
 }
 pub(crate) use with_conn;
 
+/// Runs `$body` with `$c` bound to the concrete connection inside one
+/// read-only transaction that sees a single snapshot: `REPEATABLE READ` on
+/// PostgreSQL, a deferred transaction on SQLite (whose readers see one
+/// snapshot until they end). For reads of several tables that must agree,
+/// such as a document and the payments on its ledger. `$body` must end in
+/// an `Ok::<_, diesel::result::Error>`.
+macro_rules! in_snapshot {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match &mut $conn {
+            $crate::database::Conn::Postgres(pooled) => {
+                let conn: &mut diesel_async::AsyncPgConnection = &mut *pooled;
+                conn.build_transaction()
+                    .read_only()
+                    .repeatable_read()
+                    .run(async |$c| $body)
+                    .await
+            }
+            $crate::database::Conn::Sqlite(pooled) => {
+                let conn: &mut $crate::database::SqliteConn = &mut *pooled;
+                diesel_async::AsyncConnection::transaction(conn, async |$c| $body).await
+            }
+        }
+    };
+}
+pub(crate) use in_snapshot;
+
 pub(crate) fn backend(err: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::Backend(Box::new(err))
+}
+
+/// The versions of every migration this build embeds for a backend, as
+/// diesel records them once applied.
+pub(crate) fn expected_migrations(postgres: bool) -> Result<Vec<String>, StoreError> {
+    let versions = if postgres {
+        MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
+            .map(|all| all.iter().map(|m| m.name().version().to_string()).collect())
+    } else {
+        MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+            .map(|all| all.iter().map(|m| m.name().version().to_string()).collect())
+    };
+    versions.map_err(StoreError::Backend)
 }
 
 /// How many connections the PostgreSQL pool may open per process.

@@ -11,6 +11,7 @@ diesel::table! {
         idle_timeout_seconds -> BigInt,
         link_lifetime_seconds -> BigInt,
         public_url -> Nullable<Text>,
+        time_zone -> Text,
         demo -> Bool,
         created_at -> UtcTime,
         updated_at -> UtcTime,
@@ -24,6 +25,8 @@ diesel::table! {
     api_keys (id) {
         id -> DbUuid,
         account_id -> DbUuid,
+        name -> Text,
+        prefix -> Nullable<Text>,
         key_hash -> Text,
         created_at -> UtcTime,
         revoked_at -> Nullable<UtcTime>,
@@ -55,7 +58,9 @@ diesel::table! {
         client_id -> DbUuid,
         name -> Text,
         email -> Text,
+        active -> Bool,
         created_at -> UtcTime,
+        updated_at -> UtcTime,
     }
 }
 
@@ -79,6 +84,7 @@ diesel::table! {
         sent_at -> Nullable<UtcTime>,
         paid_at -> Nullable<UtcTime>,
         voided_at -> Nullable<UtcTime>,
+        version -> BigInt,
     }
 }
 
@@ -150,6 +156,7 @@ diesel::table! {
         contact_id -> Nullable<DbUuid>,
         session_id -> Nullable<DbUuid>,
         document_id -> Nullable<DbUuid>,
+        payment_id -> Nullable<DbUuid>,
         action -> Text,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
@@ -169,6 +176,165 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{DbUuid, UtcTime};
+
+    payments (id) {
+        id -> DbUuid,
+        account_id -> DbUuid,
+        client_id -> DbUuid,
+        currency -> Text,
+        amount_minor -> BigInt,
+        method -> Text,
+        manual_kind -> Nullable<Text>,
+        reference -> Nullable<Text>,
+        received_at -> UtcTime,
+        status -> Text,
+        created_at -> UtcTime,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::DbUuid;
+
+    payment_allocations (payment_id, position) {
+        payment_id -> DbUuid,
+        position -> Integer,
+        document_id -> DbUuid,
+        amount_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{DbUuid, UtcTime};
+
+    refunds (id) {
+        id -> DbUuid,
+        payment_id -> DbUuid,
+        payment_version -> BigInt,
+        amount_minor -> BigInt,
+        reason -> Nullable<Text>,
+        created_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::DbUuid;
+
+    refund_allocations (refund_id, position) {
+        refund_id -> DbUuid,
+        position -> Integer,
+        document_id -> DbUuid,
+        amount_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{DbUuid, UtcTime};
+
+    document_recipients (document_id, contact_id) {
+        document_id -> DbUuid,
+        contact_id -> DbUuid,
+        first_sent_at -> UtcTime,
+        last_sent_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{DbUuid, UtcTime};
+
+    outbox (id) {
+        id -> DbUuid,
+        account_id -> DbUuid,
+        topic -> Text,
+        kind -> Text,
+        recipient -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> UtcTime,
+        last_error -> Nullable<Text>,
+        created_at -> UtcTime,
+        sent_at -> Nullable<UtcTime>,
+        claim_token -> Nullable<DbUuid>,
+        lease_until -> Nullable<UtcTime>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::DbUuid;
+
+    outbox_emails (outbox_id) {
+        outbox_id -> DbUuid,
+        recipient_name -> Text,
+        from_name -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        message_key -> Nullable<Text>,
+        link_id -> Nullable<DbUuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::DbUuid;
+
+    outbox_link_requests (outbox_id) {
+        outbox_id -> DbUuid,
+        previous_contact_id -> Nullable<DbUuid>,
+        previous_document_id -> Nullable<DbUuid>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::DbUuid;
+
+    outbox_attachments (outbox_id, position) {
+        outbox_id -> DbUuid,
+        position -> Integer,
+        filename -> Text,
+        content_type -> Text,
+        content -> Binary,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{DbUuid, UtcTime};
+
+    idempotency_keys (account_id, key) {
+        account_id -> DbUuid,
+        key -> Text,
+        fingerprint -> Text,
+        claim -> Nullable<DbUuid>,
+        lease_until -> Nullable<UtcTime>,
+        response_status -> Nullable<Integer>,
+        response_content_type -> Nullable<Text>,
+        response_body -> Nullable<Binary>,
+        created_at -> UtcTime,
+        expires_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    /// diesel's record of applied migrations, read to tell whether the
+    /// schema is up to date.
+    __diesel_schema_migrations (version) {
+        version -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_keys,
@@ -180,4 +346,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     crm_client_portal_sessions,
     audit_events,
     link_requests,
+    payments,
+    payment_allocations,
+    refunds,
+    refund_allocations,
+    document_recipients,
+    outbox,
+    outbox_emails,
+    outbox_link_requests,
+    outbox_attachments,
+    idempotency_keys,
 );

@@ -9,56 +9,18 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use portal_domain::ports::{
-    AccessStore, AccountStore, CrmStore, LinkRequestStore, Redemption, Revocation, SessionFilter,
+    AccessStore, Batch, BatchStore, CrmStore, LinkRequestStore, Redemption, Revocation,
+    SessionFilter, Write,
 };
 use portal_domain::testing::SeededRandom;
 use portal_domain::{
-    Account, AccountId, AccountSettings, ApiKey, ApiKeyId, ApiKeyRecord, AuditAction, AuditEvent,
-    AuditEventId, Client, ClientId, Contact, ContactId, EmailAddress, LinkId, LinkPurpose,
-    LinkRequest, LinkRequestId, MagicLink, Name, PortalSession, RevokeReason, SessionId, Token,
+    AuditAction, AuditEvent, AuditEventId, Client, Contact, ContactId, EmailAddress, LinkId,
+    LinkPurpose, LinkRequest, LinkRequestId, LinkRequestPolicy, MagicLink, Name, PageRequest,
+    PortalSession, RevokeReason, SessionId, Token,
 };
-use portal_store::{Database, DatabaseUrl};
+use portal_store::Database;
 
-/// Two pools on one fresh database, standing in for two server processes,
-/// or `None` when PostgreSQL tests are switched off.
-async fn two_processes() -> Option<(common::PostgresHarness, Database, Database)> {
-    let harness = common::postgres().await;
-    let first = harness.db.clone()?;
-    let url = harness.server.as_ref()?.url().to_owned();
-    let second = Database::open(&DatabaseUrl::Postgres(url)).await.unwrap();
-    Some((harness, first, second))
-}
-
-/// An account with one client whose portal is open.
-async fn client(db: &Database, random: &SeededRandom) -> (Account, Client) {
-    let now = Utc::now();
-    let account = Account {
-        id: AccountId::generate(random),
-        name: Name::parse("name", "Account").unwrap(),
-        settings: AccountSettings::default(),
-        demo: false,
-        created_at: now,
-        updated_at: now,
-    };
-    let key = ApiKeyRecord {
-        id: ApiKeyId::generate(random),
-        account_id: account.id,
-        key_hash: ApiKey::generate(random).hash(),
-        created_at: now,
-    };
-    db.insert_account(&account, &key).await.unwrap();
-    let client = Client {
-        id: ClientId::generate(random),
-        account_id: account.id,
-        name: Name::parse("name", "Acme").unwrap(),
-        portal_enabled: true,
-        active: true,
-        created_at: now,
-        updated_at: now,
-    };
-    db.insert_client(&client).await.unwrap();
-    (account, client)
-}
+use common::{client, two_processes};
 
 /// A new contact of `client` and an unused link for them.
 async fn contact_link(
@@ -74,7 +36,9 @@ async fn contact_link(
         client_id: client.id,
         name: Name::parse("name", "Pat").unwrap(),
         email: EmailAddress::parse("email", &format!("pat{n}@acme.example")).unwrap(),
+        active: true,
         created_at: now,
+        updated_at: now,
     };
     db.insert_contact(&contact).await.unwrap();
     let link = MagicLink {
@@ -91,7 +55,11 @@ async fn contact_link(
         used_at: None,
         revoked_at: None,
     };
-    db.insert_link(&link, None).await.unwrap();
+    let insert = Batch::new().with(Write::InsertLink {
+        link: link.clone(),
+        pending: None,
+    });
+    assert!(db.commit(&insert).await.unwrap());
     link
 }
 
@@ -110,6 +78,7 @@ async fn redeem(db: &Database, random: &SeededRandom, link: &MagicLink) -> bool 
         contact_id: Some(link.contact_id),
         session_id: Some(session.id),
         document_id: None,
+        payment_id: None,
         action: AuditAction::SessionStarted,
         ip: None,
         user_agent: None,
@@ -154,12 +123,12 @@ async fn fifty_concurrent_redemptions_across_two_pools_have_one_winner() {
         winners += usize::from(task.await.unwrap());
     }
     assert_eq!(winners, 1);
-    let filter = SessionFilter {
-        client: None,
-        contact: None,
-        limit: 100,
-    };
-    assert_eq!(first.sessions(account.id, filter).await.unwrap().len(), 1);
+    let all = PageRequest::first(100);
+    let sessions = first
+        .sessions(account.id, SessionFilter::default(), &all)
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -209,9 +178,11 @@ async fn no_session_survives_a_portal_closed_while_links_are_redeemed() {
     let filter = SessionFilter {
         client: Some(client.id),
         contact: None,
-        limit: 100,
     };
-    let sessions = db.sessions(account.id, filter).await.unwrap();
+    let sessions = db
+        .sessions(account.id, filter, &PageRequest::first(100))
+        .await
+        .unwrap();
     assert_eq!(sessions.len() as u64, redeemed);
     assert_eq!(
         revoked, redeemed,
@@ -245,7 +216,9 @@ async fn concurrent_link_requests_are_counted_one_by_one() {
                 ip: "192.0.2.7".parse().ok(),
                 requested_at: now,
             };
-            db.record_link_request(&request, now - Duration::hours(1), now - Duration::days(1))
+            let policy = LinkRequestPolicy::default();
+            let (since, forget) = (now - Duration::hours(1), now - Duration::days(1));
+            db.record_link_request(&request, since, forget, policy, None)
                 .await
                 .unwrap()
         }));

@@ -8,11 +8,11 @@ use portal_domain::ports::{
     AccessStore, Redemption, Revocation, SessionContext, SessionFilter, StoreResult,
 };
 use portal_domain::{
-    Account, AccountId, AuditEvent, Client, Contact, LinkId, MagicLink, PortalSession,
+    Account, AccountId, AuditEvent, Client, Contact, MagicLink, PageRequest, PortalSession,
     RevokeReason, SessionId, TokenHash,
 };
 
-use super::{Refusal, lock_open_client, settle};
+use super::{Refusal, keyset, lock_open_client, require_active_contact, settle};
 use crate::Database;
 use crate::database::{backend, with_conn};
 use crate::rows::{
@@ -44,35 +44,6 @@ macro_rules! end_session {
 
 #[async_trait]
 impl AccessStore for Database {
-    async fn insert_link(
-        &self,
-        link: &MagicLink,
-        pending: Option<&PortalSession>,
-    ) -> StoreResult<()> {
-        let link_row = LinkRow::from(link);
-        let session_row = pending.map(|s| SessionRow::new(s, None));
-        let client = Id(link.client_id.as_uuid());
-        let mut conn = self.conn().await?;
-        let outcome = with_conn!(conn, |c| {
-            c.transaction::<_, Refusal, _>(async |c| {
-                lock_open_client!(c, client);
-                diesel::insert_into(magic_links::table)
-                    .values(&link_row)
-                    .execute(c)
-                    .await?;
-                if let Some(row) = &session_row {
-                    diesel::insert_into(sessions::table)
-                        .values(row)
-                        .execute(c)
-                        .await?;
-                }
-                Ok(())
-            })
-            .await
-        });
-        settle(outcome).map(|_| ())
-    }
-
     async fn link_by_token(&self, token_hash: &TokenHash) -> StoreResult<Option<MagicLink>> {
         let mut conn = self.conn().await?;
         let row: Option<LinkRow> = with_conn!(conn, |c| magic_links::table
@@ -85,21 +56,6 @@ impl AccessStore for Database {
         row.map(MagicLink::try_from).transpose()
     }
 
-    async fn revoke_link(&self, id: LinkId, at: DateTime<Utc>) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
-        with_conn!(conn, |c| diesel::update(
-            magic_links::table
-                .filter(magic_links::id.eq(Id(id.as_uuid())))
-                .filter(magic_links::used_at.is_null())
-                .filter(magic_links::revoked_at.is_null())
-        )
-        .set(magic_links::revoked_at.eq(Time(at)))
-        .execute(c)
-        .await)
-        .map_err(backend)?;
-        Ok(())
-    }
-
     async fn redeem_link(&self, r: Redemption<'_>) -> StoreResult<bool> {
         let at = Time(r.at);
         let link = Id(r.link_id.as_uuid());
@@ -110,6 +66,7 @@ impl AccessStore for Database {
         let audit = AuditRow::from(r.audit);
         let activates_pending = r.activates_pending;
         let client = Id(r.session.client_id.as_uuid());
+        let contact = Id(r.session.contact_id.as_uuid());
         let mut conn = self.conn().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, Refusal, _>(async |c| {
@@ -117,6 +74,7 @@ impl AccessStore for Database {
                 // (then this refuses) or waits for this to commit (then it
                 // revokes the session this creates).
                 lock_open_client!(c, client);
+                require_active_contact!(c, contact);
                 // The race is decided here: only one transaction can move
                 // used_at from NULL; on PostgreSQL the others wait for the
                 // row lock, re-check the condition and update nothing.
@@ -164,7 +122,8 @@ impl AccessStore for Database {
             .await
         });
         match outcome {
-            // A closed portal refuses the redemption like a used link.
+            // A closed portal or an inactive contact refuses the
+            // redemption like a used link.
             Err(Refusal::PortalClosed) => Ok(false),
             other => settle(other),
         }
@@ -223,6 +182,7 @@ impl AccessStore for Database {
         &self,
         account: AccountId,
         filter: SessionFilter,
+        page: &PageRequest,
     ) -> StoreResult<Vec<PortalSession>> {
         let mut conn = self.conn().await?;
         let rows: Vec<SessionRow> = with_conn!(conn, |c| {
@@ -235,9 +195,7 @@ impl AccessStore for Database {
             if let Some(contact) = filter.contact {
                 query = query.filter(sessions::contact_id.eq(Id(contact.as_uuid())));
             }
-            query
-                .order((sessions::created_at.desc(), sessions::id.desc()))
-                .limit(i64::from(filter.limit))
+            keyset!(query, page, sessions::created_at, sessions::id, desc)
                 .select(SessionRow::as_select())
                 .load(c)
                 .await

@@ -1,14 +1,16 @@
 //! Accounts and API keys.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use portal_domain::ports::{AccountStore, StoreResult};
-use portal_domain::{Account, AccountId, ApiKeyRecord, TokenHash};
+use portal_domain::ports::{AccountStore, KeyRevocation, StoreResult};
+use portal_domain::{Account, AccountId, ApiKeyId, ApiKeyRecord, PageRequest, TokenHash};
 
+use super::{Refusal, keyset, lock_row};
 use crate::Database;
 use crate::database::{backend, with_conn};
-use crate::rows::AccountRow;
+use crate::rows::{AccountRow, ApiKeyRow, convert};
 use crate::schema::{accounts, api_keys};
 use crate::sql_types::{Id, Time};
 
@@ -16,12 +18,7 @@ use crate::sql_types::{Id, Time};
 impl AccountStore for Database {
     async fn insert_account(&self, account: &Account, key: &ApiKeyRecord) -> StoreResult<()> {
         let row = AccountRow::from(account);
-        let key_values = (
-            api_keys::id.eq(Id(key.id.as_uuid())),
-            api_keys::account_id.eq(Id(key.account_id.as_uuid())),
-            api_keys::key_hash.eq(key.key_hash.to_hex()),
-            api_keys::created_at.eq(Time(key.created_at)),
-        );
+        let key = ApiKeyRow::from(key);
         let mut conn = self.conn().await?;
         with_conn!(conn, |c| {
             c.transaction::<_, diesel::result::Error, _>(async |c| {
@@ -30,7 +27,7 @@ impl AccountStore for Database {
                     .execute(c)
                     .await?;
                 diesel::insert_into(api_keys::table)
-                    .values(key_values)
+                    .values(&key)
                     .execute(c)
                     .await?;
                 Ok(())
@@ -71,6 +68,7 @@ impl AccountStore for Database {
         let seen = &current.settings;
         let name = current.name.to_string();
         let url = seen.public_url.as_ref().map(ToString::to_string);
+        let zone = seen.time_zone.name();
         let mut conn = self.conn().await?;
         let written = with_conn!(conn, |c| {
             // Only if the account is still what the caller read.
@@ -79,7 +77,8 @@ impl AccountStore for Database {
                 .filter(accounts::name.eq(&name))
                 .filter(accounts::session_lifetime_seconds.eq(seen.session_lifetime.num_seconds()))
                 .filter(accounts::idle_timeout_seconds.eq(seen.idle_timeout.num_seconds()))
-                .filter(accounts::link_lifetime_seconds.eq(seen.link_lifetime.num_seconds()));
+                .filter(accounts::link_lifetime_seconds.eq(seen.link_lifetime.num_seconds()))
+                .filter(accounts::time_zone.eq(zone));
             match &url {
                 Some(url) => {
                     diesel::update(target.filter(accounts::public_url.eq(url)))
@@ -131,5 +130,93 @@ impl AccountStore for Database {
             .optional())
         .map_err(backend)?;
         row.map(Account::try_from).transpose()
+    }
+
+    async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()> {
+        let row = ApiKeyRow::from(key);
+        let mut conn = self.conn().await?;
+        with_conn!(conn, |c| diesel::insert_into(api_keys::table)
+            .values(&row)
+            .execute(c)
+            .await)
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn api_keys(
+        &self,
+        account: AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<ApiKeyRecord>> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<ApiKeyRow> = with_conn!(conn, |c| keyset!(
+            api_keys::table
+                .filter(api_keys::account_id.eq(Id(account.as_uuid())))
+                .into_boxed(),
+            page,
+            api_keys::created_at,
+            api_keys::id,
+            asc
+        )
+        .select(ApiKeyRow::as_select())
+        .load(c)
+        .await)
+        .map_err(backend)?;
+        convert(rows)
+    }
+
+    async fn revoke_api_key(
+        &self,
+        account: AccountId,
+        id: ApiKeyId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<KeyRevocation> {
+        let (account, id) = (Id(account.as_uuid()), Id(id.as_uuid()));
+        let mut conn = self.conn().await?;
+        let outcome = with_conn!(conn, |c| {
+            c.transaction::<_, Refusal, _>(async |c| {
+                // Revocations of one account's keys queue on its row, so
+                // two of them cannot both leave it without an active key.
+                if !lock_row!(c, accounts, account) {
+                    return Ok(None);
+                }
+                let row: Option<ApiKeyRow> = api_keys::table
+                    .filter(api_keys::id.eq(id))
+                    .filter(api_keys::account_id.eq(account))
+                    .select(ApiKeyRow::as_select())
+                    .first(c)
+                    .await
+                    .optional()?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let key = ApiKeyRecord::try_from(row).map_err(Refusal::Broken)?;
+                if !key.is_active() {
+                    return Ok(Some(KeyRevocation::AlreadyRevoked(key)));
+                }
+                let active: i64 = api_keys::table
+                    .filter(api_keys::account_id.eq(account))
+                    .filter(api_keys::revoked_at.is_null())
+                    .count()
+                    .get_result(c)
+                    .await?;
+                if active <= 1 {
+                    return Ok(Some(KeyRevocation::LastActiveKey));
+                }
+                diesel::update(api_keys::table.filter(api_keys::id.eq(id)))
+                    .set(api_keys::revoked_at.eq(Time(at)))
+                    .execute(c)
+                    .await?;
+                Ok(Some(KeyRevocation::Revoked(ApiKeyRecord {
+                    revoked_at: Some(at),
+                    ..key
+                })))
+            })
+            .await
+        });
+        match outcome {
+            Ok(answer) => Ok(answer.unwrap_or(KeyRevocation::NotFound)),
+            Err(refusal) => Err(refusal.into_error()),
+        }
     }
 }

@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use portal_domain::ports::{AuditStore, StoreResult};
-use portal_domain::{AccountId, AuditEvent, ClientId, SessionId};
+use portal_domain::{AccountId, AuditEvent, ClientId, PageRequest, SessionId};
 
+use super::keyset;
 use crate::Database;
 use crate::database::{backend, with_conn};
 use crate::rows::{AuditRow, convert};
@@ -46,17 +47,22 @@ impl AuditStore for Database {
         &self,
         account: AccountId,
         client: ClientId,
-        limit: u32,
+        page: &PageRequest,
     ) -> StoreResult<Vec<AuditEvent>> {
         let mut conn = self.conn().await?;
-        let rows: Vec<AuditRow> = with_conn!(conn, |c| audit_events::table
-            .filter(audit_events::account_id.eq(Id(account.as_uuid())))
-            .filter(audit_events::client_id.eq(Id(client.as_uuid())))
-            .order((audit_events::occurred_at.desc(), audit_events::seq.desc()))
-            .limit(i64::from(limit))
-            .select(AuditRow::as_select())
-            .load(c)
-            .await)
+        let rows: Vec<AuditRow> = with_conn!(conn, |c| keyset!(
+            audit_events::table
+                .filter(audit_events::account_id.eq(Id(account.as_uuid())))
+                .filter(audit_events::client_id.eq(Id(client.as_uuid())))
+                .into_boxed(),
+            page,
+            audit_events::occurred_at,
+            audit_events::id,
+            desc
+        )
+        .select(AuditRow::as_select())
+        .load(c)
+        .await)
         .map_err(backend)?;
         convert(rows)
     }

@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use portal_domain::ports::{Conflict, CrmStore, Revocation, StoreError, StoreResult};
-use portal_domain::{AccountId, Client, ClientId, Contact, ContactId, EmailAddress};
+use portal_domain::{AccountId, Client, ClientId, Contact, ContactId, EmailAddress, PageRequest};
 
-use super::{Refusal, is_unique_violation};
+use super::{Refusal, is_unique_violation, keyset, lock_row};
 use crate::Database;
 use crate::database::{backend, with_conn};
 use crate::rows::{ClientRow, ContactRow, convert};
@@ -39,14 +39,20 @@ impl CrmStore for Database {
         row.map(Client::try_from).transpose()
     }
 
-    async fn clients(&self, account: AccountId) -> StoreResult<Vec<Client>> {
+    async fn clients(&self, account: AccountId, page: &PageRequest) -> StoreResult<Vec<Client>> {
         let mut conn = self.conn().await?;
-        let rows: Vec<ClientRow> = with_conn!(conn, |c| clients::table
-            .filter(clients::account_id.eq(Id(account.as_uuid())))
-            .order((clients::created_at.asc(), clients::id.asc()))
-            .select(ClientRow::as_select())
-            .load(c)
-            .await)
+        let rows: Vec<ClientRow> = with_conn!(conn, |c| keyset!(
+            clients::table
+                .filter(clients::account_id.eq(Id(account.as_uuid())))
+                .into_boxed(),
+            page,
+            clients::created_at,
+            clients::id,
+            asc
+        )
+        .select(ClientRow::as_select())
+        .load(c)
+        .await)
         .map_err(backend)?;
         convert(rows)
     }
@@ -116,12 +122,7 @@ impl CrmStore for Database {
             })
             .await
         });
-        match outcome {
-            Ok(ended) => Ok(Some(ended as u64)),
-            Err(Refusal::Lost) => Ok(None),
-            Err(Refusal::PortalClosed) => Err(StoreError::Conflict(Conflict::PortalClosed)),
-            Err(Refusal::Db(e)) => Err(backend(e)),
-        }
+        ended(outcome)
     }
 
     async fn insert_contact(&self, contact: &Contact) -> StoreResult<()> {
@@ -151,15 +152,26 @@ impl CrmStore for Database {
         row.map(Contact::try_from).transpose()
     }
 
-    async fn contacts(&self, account: AccountId, client: ClientId) -> StoreResult<Vec<Contact>> {
+    async fn contacts(
+        &self,
+        account: AccountId,
+        client: ClientId,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<Contact>> {
         let mut conn = self.conn().await?;
-        let rows: Vec<ContactRow> = with_conn!(conn, |c| contacts::table
-            .filter(contacts::account_id.eq(Id(account.as_uuid())))
-            .filter(contacts::client_id.eq(Id(client.as_uuid())))
-            .order((contacts::created_at.asc(), contacts::id.asc()))
-            .select(ContactRow::as_select())
-            .load(c)
-            .await)
+        let rows: Vec<ContactRow> = with_conn!(conn, |c| keyset!(
+            contacts::table
+                .filter(contacts::account_id.eq(Id(account.as_uuid())))
+                .filter(contacts::client_id.eq(Id(client.as_uuid())))
+                .into_boxed(),
+            page,
+            contacts::created_at,
+            contacts::id,
+            asc
+        )
+        .select(ContactRow::as_select())
+        .load(c)
+        .await)
         .map_err(backend)?;
         convert(rows)
     }
@@ -179,5 +191,96 @@ impl CrmStore for Database {
             .await)
         .map_err(backend)?;
         convert(rows)
+    }
+
+    async fn update_contact(
+        &self,
+        current: &Contact,
+        next: &Contact,
+        revoke: Option<Revocation>,
+    ) -> StoreResult<Option<u64>> {
+        let id = Id(current.id.as_uuid());
+        let client = Id(current.client_id.as_uuid());
+        let account = Id(current.account_id.as_uuid());
+        let (name, email, active) = (
+            current.name.to_string(),
+            current.email.to_string(),
+            current.active,
+        );
+        let changes = (
+            contacts::name.eq(next.name.to_string()),
+            contacts::email.eq(next.email.to_string()),
+            contacts::active.eq(next.active),
+            contacts::updated_at.eq(Time(next.updated_at)),
+        );
+        let mut conn = self.conn().await?;
+        let outcome = with_conn!(conn, |c| {
+            c.transaction::<_, Refusal, _>(async |c| {
+                // The client's row lock first, like link inserts and
+                // redemptions: none of them slips past a deactivation.
+                if !lock_row!(c, clients, client) {
+                    return Err(Refusal::Lost);
+                }
+                let written = diesel::update(
+                    contacts::table
+                        .filter(contacts::id.eq(id))
+                        .filter(contacts::account_id.eq(account))
+                        .filter(contacts::name.eq(&name))
+                        .filter(contacts::email.eq(&email))
+                        .filter(contacts::active.eq(active)),
+                )
+                .set(changes)
+                .execute(c)
+                .await
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        Refusal::Conflict(Conflict::ContactEmail)
+                    } else {
+                        Refusal::Db(e)
+                    }
+                })?;
+                if written != 1 {
+                    return Err(Refusal::Lost);
+                }
+                let Some(revocation) = revoke else {
+                    return Ok(0);
+                };
+                let at = Time(revocation.at);
+                let ended = diesel::update(
+                    sessions::table
+                        .filter(sessions::contact_id.eq(id))
+                        .filter(sessions::revoked_at.is_null())
+                        .filter(sessions::expires_at.gt(at)),
+                )
+                .set((
+                    sessions::revoked_at.eq(at),
+                    sessions::revoke_reason.eq(revocation.reason.as_str()),
+                ))
+                .execute(c)
+                .await?;
+                diesel::update(
+                    magic_links::table
+                        .filter(magic_links::contact_id.eq(id))
+                        .filter(magic_links::used_at.is_null())
+                        .filter(magic_links::revoked_at.is_null()),
+                )
+                .set(magic_links::revoked_at.eq(at))
+                .execute(c)
+                .await?;
+                Ok(ended)
+            })
+            .await
+        });
+        ended(outcome)
+    }
+}
+
+/// A conditional update's answer: how many sessions it ended, or `None`
+/// when the row had changed since it was read.
+fn ended(outcome: Result<usize, Refusal>) -> StoreResult<Option<u64>> {
+    match outcome {
+        Ok(ended) => Ok(Some(u64::try_from(ended).unwrap_or(u64::MAX))),
+        Err(Refusal::Lost) => Ok(None),
+        Err(other) => Err(other.into_error()),
     }
 }

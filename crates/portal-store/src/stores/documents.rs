@@ -1,4 +1,5 @@
-//! Documents and their lines.
+//! Documents: their lines, their ledgers (derived from payments and
+//! refunds on every read) and their recipients.
 
 use std::collections::HashMap;
 
@@ -6,42 +7,120 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use portal_domain::ports::{Conflict, DocumentFilter, DocumentStore, StoreError, StoreResult};
-use portal_domain::{AccountId, Document, DocumentId, DocumentStatus};
+use portal_domain::{AccountId, ClientId, ContactId, Document, DocumentId, PageRequest};
 
-use super::is_unique_violation;
+use super::{IDS_PER_QUERY, is_unique_violation, keyset};
 use crate::Database;
-use crate::database::{Conn, backend, with_conn};
-use crate::rows::{DocumentRow, DocumentStatusRow, LineRow, document};
-use crate::schema::{document_lines, documents};
-use crate::sql_types::Id;
+use crate::database::{backend, in_snapshot, with_conn};
+use crate::rows::{DocumentRow, LineRow, PaymentEntryRow, RefundEntryRow, document};
+use crate::schema::{
+    contacts, document_lines, document_recipients, documents, payment_allocations, payments,
+    refund_allocations, refunds,
+};
+use crate::sql_types::{Id, Time};
 
-/// Ids per `IN (…)` list, well under SQLite's bound-parameter limit.
-const IDS_PER_QUERY: usize = 500;
+/// What a set of documents is read back with, by document.
+#[derive(Default)]
+struct Parts {
+    lines: HashMap<uuid::Uuid, Vec<LineRow>>,
+    payments: HashMap<uuid::Uuid, Vec<PaymentEntryRow>>,
+    refunds: HashMap<uuid::Uuid, Vec<RefundEntryRow>>,
+}
 
-impl Database {
-    /// Reads the lines of `rows` and assembles the documents, in order.
-    async fn with_lines(conn: &mut Conn, rows: Vec<DocumentRow>) -> StoreResult<Vec<Document>> {
-        let ids: Vec<Id> = rows.iter().map(|r| r.id).collect();
-        let mut lines: HashMap<uuid::Uuid, Vec<LineRow>> = HashMap::new();
-        for chunk in ids.chunks(IDS_PER_QUERY) {
-            let loaded: Vec<LineRow> = with_conn!(*conn, |c| document_lines::table
-                .filter(document_lines::document_id.eq_any(chunk))
-                .order((document_lines::document_id, document_lines::position))
-                .select(LineRow::as_select())
-                .load(c)
-                .await)
-            .map_err(backend)?;
-            for line in loaded {
-                lines.entry(line.document_id.0).or_default().push(line);
-            }
-        }
+impl Parts {
+    /// The documents of `rows`, in order, with their parts.
+    fn assemble(mut self, rows: Vec<DocumentRow>) -> StoreResult<Vec<Document>> {
         rows.into_iter()
             .map(|row| {
-                let own = lines.remove(&row.id.0).unwrap_or_default();
-                document(row, own)
+                let id = row.id.0;
+                document(
+                    row,
+                    self.lines.remove(&id).unwrap_or_default(),
+                    self.payments.remove(&id).unwrap_or_default(),
+                    self.refunds.remove(&id).unwrap_or_default(),
+                )
             })
             .collect()
     }
+}
+
+/// Reads the documents `$query` selects on `$c`, with their lines and the
+/// ledger entries of their payments and refunds; evaluates to the rows
+/// and a [`Parts`]. Run inside [`in_snapshot!`], so a payment committed
+/// meanwhile is either wholly seen or not at all.
+macro_rules! load_documents {
+    ($c:expr, $query:expr) => {{
+        let rows: Vec<DocumentRow> = $query.select(DocumentRow::as_select()).load($c).await?;
+        let ids: Vec<Id> = rows.iter().map(|r| r.id).collect();
+        let mut parts = Parts::default();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let lines: Vec<LineRow> = document_lines::table
+                .filter(document_lines::document_id.eq_any(chunk))
+                .order((document_lines::document_id, document_lines::position))
+                .select(LineRow::as_select())
+                .load($c)
+                .await?;
+            let paid: Vec<PaymentEntryRow> = payment_allocations::table
+                .inner_join(payments::table.on(payments::id.eq(payment_allocations::payment_id)))
+                .filter(payment_allocations::document_id.eq_any(chunk))
+                .select((
+                    payment_allocations::document_id,
+                    payment_allocations::payment_id,
+                    payment_allocations::amount_minor,
+                    payments::currency,
+                    payments::status,
+                    payments::received_at,
+                    payments::method,
+                    payments::manual_kind,
+                    payments::reference,
+                ))
+                .load($c)
+                .await?;
+            // In the order refunds were made: the ledger keeps it for
+            // refunds of one payment at one instant.
+            let refunded: Vec<RefundEntryRow> = refund_allocations::table
+                .inner_join(refunds::table.on(refunds::id.eq(refund_allocations::refund_id)))
+                .inner_join(payments::table.on(payments::id.eq(refunds::payment_id)))
+                .filter(refund_allocations::document_id.eq_any(chunk))
+                .order((
+                    refunds::payment_id,
+                    refunds::payment_version,
+                    refund_allocations::position,
+                ))
+                .select((
+                    refund_allocations::document_id,
+                    refund_allocations::refund_id,
+                    refunds::payment_id,
+                    refund_allocations::amount_minor,
+                    payments::currency,
+                    refunds::created_at,
+                ))
+                .load($c)
+                .await?;
+            for line in lines {
+                parts
+                    .lines
+                    .entry(line.document_id.0)
+                    .or_default()
+                    .push(line);
+            }
+            for entry in paid {
+                parts
+                    .payments
+                    .entry(entry.document_id.0)
+                    .or_default()
+                    .push(entry);
+            }
+            for entry in refunded {
+                parts
+                    .refunds
+                    .entry(entry.document_id.0)
+                    .or_default()
+                    .push(entry);
+            }
+        }
+        (rows, parts)
+    }};
 }
 
 #[async_trait]
@@ -79,24 +158,28 @@ impl DocumentStore for Database {
 
     async fn document(&self, account: AccountId, id: DocumentId) -> StoreResult<Option<Document>> {
         let mut conn = self.conn().await?;
-        let rows: Vec<DocumentRow> = with_conn!(conn, |c| documents::table
-            .filter(documents::id.eq(Id(id.as_uuid())))
-            .filter(documents::account_id.eq(Id(account.as_uuid())))
-            .select(DocumentRow::as_select())
-            .load(c)
-            .await)
+        let (rows, parts) = in_snapshot!(conn, |c| {
+            let read = load_documents!(
+                c,
+                documents::table
+                    .filter(documents::id.eq(Id(id.as_uuid())))
+                    .filter(documents::account_id.eq(Id(account.as_uuid())))
+            );
+            Ok::<_, diesel::result::Error>(read)
+        })
         .map_err(backend)?;
-        Ok(Self::with_lines(&mut conn, rows).await?.pop())
+        Ok(parts.assemble(rows)?.pop())
     }
 
     async fn documents(
         &self,
         account: AccountId,
         filter: DocumentFilter,
+        page: &PageRequest,
     ) -> StoreResult<Vec<Document>> {
         let mut conn = self.conn().await?;
-        let rows: Vec<DocumentRow> = with_conn!(conn, |c| {
-            // Boxed queries are tied to one backend: build one per arm.
+        let (rows, parts) = in_snapshot!(conn, |c| {
+            // Boxed queries are tied to one backend: built once per arm.
             let mut query = documents::table
                 .filter(documents::account_id.eq(Id(account.as_uuid())))
                 .into_boxed();
@@ -106,40 +189,73 @@ impl DocumentStore for Database {
             if let Some(kind) = filter.kind {
                 query = query.filter(documents::kind.eq(kind.as_str()));
             }
-            if filter.sent_only {
-                query = query.filter(documents::sent_at.is_not_null());
-            }
-            query
-                .order((
-                    documents::issue_date.desc(),
-                    documents::created_at.desc(),
-                    documents::id.desc(),
-                ))
-                .select(DocumentRow::as_select())
-                .load(c)
-                .await
+            let read = load_documents!(
+                c,
+                keyset!(query, page, documents::created_at, documents::id, desc)
+            );
+            Ok::<_, diesel::result::Error>(read)
         })
         .map_err(backend)?;
-        Self::with_lines(&mut conn, rows).await
+        parts.assemble(rows)
     }
 
-    async fn update_document_status(
+    async fn client_documents(
         &self,
-        doc: &Document,
-        expected: DocumentStatus,
-    ) -> StoreResult<bool> {
-        let changes = DocumentStatusRow::from(doc);
+        account: AccountId,
+        client: ClientId,
+    ) -> StoreResult<Vec<Document>> {
         let mut conn = self.conn().await?;
-        let updated = with_conn!(conn, |c| diesel::update(
-            documents::table
-                .filter(documents::id.eq(Id(doc.id.as_uuid())))
-                .filter(documents::account_id.eq(Id(doc.account_id.as_uuid())))
-                .filter(documents::status.eq(expected.as_str()))
-        )
-        .set(&changes)
-        .execute(c)
-        .await)
+        let (rows, parts) = in_snapshot!(conn, |c| {
+            let read = load_documents!(
+                c,
+                documents::table
+                    .filter(documents::account_id.eq(Id(account.as_uuid())))
+                    .filter(documents::client_id.eq(Id(client.as_uuid())))
+                    .filter(documents::sent_at.is_not_null())
+                    .order((
+                        documents::issue_date.desc(),
+                        documents::created_at.desc(),
+                        documents::id.desc(),
+                    ))
+            );
+            Ok::<_, diesel::result::Error>(read)
+        })
         .map_err(backend)?;
-        Ok(updated == 1)
+        parts.assemble(rows)
+    }
+
+    async fn recipients(
+        &self,
+        account: AccountId,
+        documents: &[DocumentId],
+    ) -> StoreResult<Vec<ContactId>> {
+        let ids: Vec<Id> = documents.iter().map(|d| Id(d.as_uuid())).collect();
+        let mut sent: Vec<(Time, Id)> = Vec::new();
+        let mut conn = self.conn().await?;
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let rows: Vec<(Time, Id)> = with_conn!(conn, |c| document_recipients::table
+                .inner_join(contacts::table.on(contacts::id.eq(document_recipients::contact_id)))
+                .filter(document_recipients::document_id.eq_any(chunk))
+                .filter(contacts::account_id.eq(Id(account.as_uuid())))
+                .select((
+                    document_recipients::first_sent_at,
+                    document_recipients::contact_id
+                ))
+                .load(c)
+                .await)
+            .map_err(backend)?;
+            sent.extend(rows);
+        }
+        // Each contact once, at the first time any of the documents went
+        // to them; the id breaks ties.
+        sent.sort_by_key(|(at, contact)| (at.0, contact.0));
+        let mut contacts: Vec<ContactId> = Vec::new();
+        for (_, contact) in sent {
+            let contact = ContactId::from_uuid(contact.0);
+            if !contacts.contains(&contact) {
+                contacts.push(contact);
+            }
+        }
+        Ok(contacts)
     }
 }

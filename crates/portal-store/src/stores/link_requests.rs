@@ -5,11 +5,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use portal_domain::ports::{LinkRequestStore, StoreResult};
-use portal_domain::{LinkRequest, LinkRequestCounts};
+use portal_domain::{LinkRequest, LinkRequestCounts, LinkRequestPolicy, OutboxMessage};
 
+use super::insert_outbox;
 use crate::Database;
 use crate::database::{Conn, backend, with_conn};
-use crate::rows::LinkRequestRow;
+use crate::rows::{LinkRequestRow, OutboxRow};
 use crate::schema::link_requests;
 use crate::sql_types::Time;
 
@@ -23,8 +24,11 @@ impl LinkRequestStore for Database {
         request: &LinkRequest,
         since: DateTime<Utc>,
         forget_before: DateTime<Utc>,
+        policy: LinkRequestPolicy,
+        fulfil: Option<&OutboxMessage>,
     ) -> StoreResult<LinkRequestCounts> {
         let row = LinkRequestRow::from(request);
+        let job = fulfil.map(OutboxRow::new);
         let ip = request.ip.map(|ip| ip.to_string());
         let email = request.email.to_string();
         let mut conn = self.conn().await?;
@@ -32,7 +36,7 @@ impl LinkRequestStore for Database {
         // requests would each count before seeing the others' rows, so they
         // queue on a transaction lock first. They are rare and cheap.
         let serialise = matches!(conn, Conn::Postgres(_));
-        let (from_ip, for_email): (i64, i64) = with_conn!(conn, |c| {
+        let counts = with_conn!(conn, |c| {
             c.transaction::<_, diesel::result::Error, _>(async |c| {
                 if serialise {
                     diesel::sql_query(format!("SELECT pg_advisory_xact_lock({LINK_REQUEST_LOCK})"))
@@ -51,7 +55,7 @@ impl LinkRequestStore for Database {
                     .await?;
                 let recent =
                     link_requests::table.filter(link_requests::requested_at.gt(Time(since)));
-                let from_ip = match &ip {
+                let from_ip: i64 = match &ip {
                     Some(ip) => {
                         recent
                             .filter(link_requests::ip.eq(ip))
@@ -67,19 +71,27 @@ impl LinkRequestStore for Database {
                             .await?
                     }
                 };
-                let for_email = recent
+                let for_email: i64 = recent
                     .filter(link_requests::email.eq(&email))
                     .count()
                     .get_result(c)
                     .await?;
-                Ok((from_ip, for_email))
+                let counts = LinkRequestCounts {
+                    from_ip: from_ip.unsigned_abs(),
+                    for_email: for_email.unsigned_abs(),
+                };
+                // Within the limits, the request is fulfilled later, by
+                // the outbox, so this answer takes as long either way.
+                if let Some((job, payload)) = &job
+                    && policy.allows(counts)
+                {
+                    insert_outbox!(c, job, payload);
+                }
+                Ok(counts)
             })
             .await
         })
         .map_err(backend)?;
-        Ok(LinkRequestCounts {
-            from_ip: from_ip.unsigned_abs(),
-            for_email: for_email.unsigned_abs(),
-        })
+        Ok(counts)
     }
 }

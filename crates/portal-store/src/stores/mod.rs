@@ -1,18 +1,26 @@
-//! The [`portal_domain::ports::Store`] implementation, one file per port.
+//! The [`portal_domain::ports::Store`] implementation, one file per port,
+//! and what they share: how a conditional transaction reports that it
+//! lost, the client row lock, keyset paging and the readiness check.
 
 mod access;
 mod accounts;
 mod audit;
+mod batch;
 mod crm;
 mod documents;
+mod idempotency;
 mod link_requests;
+mod outbox;
+mod payments;
 
 use async_trait::async_trait;
-use diesel_async::SimpleAsyncConnection;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
 use portal_domain::ports::{Conflict, Store, StoreError, StoreResult};
 
 use crate::Database;
-use crate::database::{backend, with_conn};
+use crate::database::{backend, expected_migrations, with_conn};
+use crate::schema::__diesel_schema_migrations as migrations;
 
 /// Why a conditional transaction rolled back.
 #[derive(Debug)]
@@ -20,8 +28,12 @@ enum Refusal {
     /// Its condition no longer held: another writer got there first, or
     /// the row changed since it was read.
     Lost,
-    /// The client's portal is closed.
+    /// The client's portal is closed, or the contact inactive.
     PortalClosed,
+    /// A uniqueness rule the caller can act on.
+    Conflict(Conflict),
+    /// The store cannot do the work (a row it needs is gone).
+    Broken(StoreError),
     Db(diesel::result::Error),
 }
 
@@ -31,13 +43,26 @@ impl From<diesel::result::Error> for Refusal {
     }
 }
 
+impl Refusal {
+    /// The refusal as a store error; `Lost` is no error but an answer, so
+    /// callers handle it before.
+    fn into_error(self) -> StoreError {
+        match self {
+            Self::Lost => StoreError::Backend("a conditional write found its row changed".into()),
+            Self::PortalClosed => StoreError::Conflict(Conflict::PortalClosed),
+            Self::Conflict(conflict) => StoreError::Conflict(conflict),
+            Self::Broken(err) => err,
+            Self::Db(e) => backend(e),
+        }
+    }
+}
+
 /// A conditional transaction's answer: whether it was written.
 fn settle(outcome: Result<(), Refusal>) -> StoreResult<bool> {
     match outcome {
         Ok(()) => Ok(true),
         Err(Refusal::Lost) => Ok(false),
-        Err(Refusal::PortalClosed) => Err(StoreError::Conflict(Conflict::PortalClosed)),
-        Err(Refusal::Db(e)) => Err(backend(e)),
+        Err(other) => Err(other.into_error()),
     }
 }
 
@@ -64,6 +89,102 @@ macro_rules! lock_open_client {
 }
 use lock_open_client;
 
+/// Refuses, as a closed portal, when the contact is not active. Run after
+/// [`lock_open_client!`]: contact updates take the same client row lock
+/// first, so the answer holds until the transaction ends.
+macro_rules! require_active_contact {
+    ($c:expr, $contact:expr) => {{
+        use $crate::schema::contacts;
+        let active: i64 = contacts::table
+            .filter(contacts::id.eq($contact))
+            .filter(contacts::active.eq(true))
+            .count()
+            .get_result($c)
+            .await?;
+        if active != 1 {
+            return Err(Refusal::PortalClosed);
+        }
+    }};
+}
+use require_active_contact;
+
+/// Takes a row lock with a no-op update of `$table` row `$id`; evaluates to
+/// whether the row exists.
+macro_rules! lock_row {
+    ($c:expr, $table:ident, $id:expr) => {{
+        use $crate::schema::$table;
+        diesel::update($table::table.filter($table::id.eq($id)))
+            .set($table::id.eq($table::id))
+            .execute($c)
+            .await?
+            == 1
+    }};
+}
+use lock_row;
+
+/// Inserts an outbox item: its row and what it does (one statement per
+/// row: diesel-async cannot batch inserts on SQLite).
+macro_rules! insert_outbox {
+    ($c:expr, $row:expr, $payload:expr) => {{
+        use $crate::rows::PayloadRows;
+        use $crate::schema::{outbox, outbox_attachments, outbox_emails, outbox_link_requests};
+        diesel::insert_into(outbox::table)
+            .values($row)
+            .execute($c)
+            .await?;
+        match $payload {
+            PayloadRows::Email(email, attachments) => {
+                diesel::insert_into(outbox_emails::table)
+                    .values(email)
+                    .execute($c)
+                    .await?;
+                for attachment in attachments {
+                    diesel::insert_into(outbox_attachments::table)
+                        .values(attachment)
+                        .execute($c)
+                        .await?;
+                }
+            }
+            PayloadRows::LinkRequest(request) => {
+                diesel::insert_into(outbox_link_requests::table)
+                    .values(request)
+                    .execute($c)
+                    .await?;
+            }
+        }
+    }};
+}
+use insert_outbox;
+
+/// `$query` narrowed to the page `$page` asks for: rows strictly after
+/// its cursor on (`$time`, `$id`), in that order (`asc` or `desc`), at
+/// most [`PageRequest::fetch`](portal_domain::PageRequest::fetch) of them.
+macro_rules! keyset {
+    ($query:expr, $page:expr, $time:expr, $id:expr, asc) => {{
+        let mut query = $query;
+        if let Some(cursor) = $page.after {
+            let (at, id) = (
+                $crate::sql_types::Time(cursor.at),
+                $crate::sql_types::Id(cursor.id),
+            );
+            query = query.filter($time.gt(at).or($time.eq(at).and($id.gt(id))));
+        }
+        query.order(($time.asc(), $id.asc())).limit($page.fetch())
+    }};
+    ($query:expr, $page:expr, $time:expr, $id:expr, desc) => {{
+        let mut query = $query;
+        if let Some(cursor) = $page.after {
+            let (at, id) = (
+                $crate::sql_types::Time(cursor.at),
+                $crate::sql_types::Id(cursor.id),
+            );
+            query = query.filter($time.lt(at).or($time.eq(at).and($id.lt(id))));
+        }
+        query.order(($time.desc(), $id.desc())).limit($page.fetch())
+    }};
+}
+use keyset;
+
 /// Whether `err` is a unique-constraint violation.
 fn is_unique_violation(err: &diesel::result::Error) -> bool {
     matches!(
@@ -72,10 +193,31 @@ fn is_unique_violation(err: &diesel::result::Error) -> bool {
     )
 }
 
+/// Ids per `IN (…)` list, well under SQLite's bound-parameter limit.
+const IDS_PER_QUERY: usize = 500;
+
 #[async_trait]
 impl Store for Database {
+    /// Answers only when the database does and every migration this build
+    /// embeds has been applied: a server on an older schema is not ready.
     async fn ping(&self) -> StoreResult<()> {
         let mut conn = self.conn().await?;
-        with_conn!(conn, |c| c.batch_execute("SELECT 1").await).map_err(backend)
+        let postgres = matches!(conn, crate::database::Conn::Postgres(_));
+        let applied: Vec<String> = with_conn!(conn, |c| migrations::table
+            .select(migrations::version)
+            .load(c)
+            .await)
+        .map_err(backend)?;
+        let pending: Vec<String> = expected_migrations(postgres)?
+            .into_iter()
+            .filter(|version| !applied.contains(version))
+            .collect();
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Backend(
+                format!("migrations not applied yet: {}", pending.join(", ")).into(),
+            ))
+        }
     }
 }

@@ -4,8 +4,13 @@
 
 use std::path::PathBuf;
 
-use portal_domain::ports::Store;
+use chrono::Utc;
+use portal_domain::ports::{AccountStore, CrmStore, Store};
+use portal_domain::testing::SeededRandom;
 use portal_domain::testing::contract::Harness;
+use portal_domain::{
+    Account, AccountId, AccountSettings, ApiKey, ApiKeyId, ApiKeyRecord, Client, ClientId, Name,
+};
 use portal_store::{Database, DatabaseUrl};
 use portal_test_support::TestPostgres;
 
@@ -73,4 +78,49 @@ pub async fn postgres() -> PostgresHarness {
         db: Some(db),
         server: Some(server),
     }
+}
+
+/// Two pools on one fresh database, standing in for two server processes,
+/// or `None` when PostgreSQL tests are switched off.
+pub async fn two_processes() -> Option<(PostgresHarness, Database, Database)> {
+    let harness = postgres().await;
+    let first = harness.db.clone()?;
+    let url = harness.server.as_ref()?.url().to_owned();
+    let second = Database::open(&DatabaseUrl::Postgres(url)).await.unwrap();
+    Some((harness, first, second))
+}
+
+/// An account with one client whose portal is open.
+pub async fn client(db: &Database, random: &SeededRandom) -> (Account, Client) {
+    let now = Utc::now();
+    let account = Account {
+        id: AccountId::generate(random),
+        name: Name::parse("name", "Account").unwrap(),
+        settings: AccountSettings::default(),
+        demo: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let key = ApiKey::generate(random);
+    let record = ApiKeyRecord {
+        id: ApiKeyId::generate(random),
+        account_id: account.id,
+        name: Name::parse("name", "Default").unwrap(),
+        prefix: Some(key.display_prefix()),
+        key_hash: key.hash(),
+        created_at: now,
+        revoked_at: None,
+    };
+    db.insert_account(&account, &record).await.unwrap();
+    let client = Client {
+        id: ClientId::generate(random),
+        account_id: account.id,
+        name: Name::parse("name", "Acme").unwrap(),
+        portal_enabled: true,
+        active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    db.insert_client(&client).await.unwrap();
+    (account, client)
 }

@@ -1,0 +1,285 @@
+//! Batches: every write of one, in order, in one transaction. A lost
+//! compare-and-set rolls all of it back and answers `false`; a closed
+//! portal rolls it back as a conflict.
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use portal_domain::ports::{Batch, BatchStore, StoreError, StoreResult, Write};
+use portal_domain::{OutboxStatus, TokenHash};
+
+use super::{Refusal, insert_outbox, lock_open_client, require_active_contact, settle};
+use crate::Database;
+use crate::database::with_conn;
+use crate::rows::{
+    AllocationRow, AuditRow, DocumentStatusRow, LinkRow, OutboxRow, PayloadRows, PaymentRow,
+    RecipientRow, RefundAllocationRow, RefundRow, SessionRow, refund_rows, signed,
+};
+use crate::schema::{
+    audit_events, crm_client_portal_sessions as sessions, document_recipients, documents,
+    magic_links, outbox, payment_allocations, payments, refund_allocations, refunds,
+};
+use crate::sql_types::{Id, Time};
+
+/// One write, as the rows it puts in the database.
+#[derive(Debug)]
+enum Op {
+    InsertLink {
+        client: Id,
+        contact: Id,
+        link: LinkRow,
+        pending: Option<SessionRow>,
+    },
+    UpdateDocument {
+        id: Id,
+        account: Id,
+        version: i64,
+        changes: DocumentStatusRow,
+    },
+    InsertPayment {
+        payment: PaymentRow,
+        allocations: Vec<AllocationRow>,
+    },
+    InsertRefund {
+        payment: Id,
+        version: i64,
+        refund: RefundRow,
+        allocations: Vec<RefundAllocationRow>,
+    },
+    RecordRecipient(RecipientRow),
+    Audit(AuditRow),
+    Enqueue(OutboxRow, PayloadRows),
+    CompleteOutbox {
+        id: Id,
+        claim: Id,
+        at: Time,
+    },
+}
+
+impl From<&Write> for Op {
+    fn from(write: &Write) -> Self {
+        match write {
+            Write::InsertLink { link, pending } => Self::InsertLink {
+                client: Id(link.client_id.as_uuid()),
+                contact: Id(link.contact_id.as_uuid()),
+                link: LinkRow::from(link),
+                pending: pending
+                    .as_ref()
+                    .map(|s| SessionRow::new(s, None::<&TokenHash>)),
+            },
+            Write::UpdateDocument(document) => Self::UpdateDocument {
+                id: Id(document.id().as_uuid()),
+                account: Id(document.account_id().as_uuid()),
+                version: signed(document.version()),
+                changes: DocumentStatusRow::from(document),
+            },
+            Write::InsertPayment(payment) => Self::InsertPayment {
+                payment: PaymentRow::from(payment),
+                allocations: AllocationRow::all(payment),
+            },
+            Write::InsertRefund {
+                refund,
+                payment_version,
+            } => {
+                let (row, allocations) = refund_rows(refund, *payment_version);
+                Self::InsertRefund {
+                    payment: Id(refund.payment_id.as_uuid()),
+                    version: signed(*payment_version),
+                    refund: row,
+                    allocations,
+                }
+            }
+            Write::RecordRecipient {
+                document,
+                contact,
+                at,
+            } => Self::RecordRecipient(RecipientRow::new(*document, *contact, *at)),
+            Write::Audit(event) => Self::Audit(AuditRow::from(event)),
+            Write::Enqueue(message) => {
+                let (row, payload) = OutboxRow::new(message);
+                Self::Enqueue(row, payload)
+            }
+            Write::CompleteOutbox { id, claim, at } => Self::CompleteOutbox {
+                id: Id(id.as_uuid()),
+                claim: Id(claim.0),
+                at: Time(*at),
+            },
+        }
+    }
+}
+
+/// Refuses a compare-and-set that matched no row: lost when the row is
+/// there (it changed), broken when it is not.
+fn missed(exists: bool, what: &str) -> Refusal {
+    if exists {
+        Refusal::Lost
+    } else {
+        Refusal::Broken(StoreError::Backend(format!("{what} does not exist").into()))
+    }
+}
+
+/// Applies one [`Op`] on connection `$c`, inside the batch's transaction.
+macro_rules! apply {
+    ($c:expr, $op:expr) => {
+        match $op {
+            Op::InsertLink {
+                client,
+                contact,
+                link,
+                pending,
+            } => {
+                // The client's row lock first: a portal closing now either
+                // finished (this refuses) or waits and revokes this link.
+                lock_open_client!($c, *client);
+                require_active_contact!($c, *contact);
+                diesel::insert_into(magic_links::table)
+                    .values(link)
+                    .execute($c)
+                    .await?;
+                if let Some(session) = pending {
+                    diesel::insert_into(sessions::table)
+                        .values(session)
+                        .execute($c)
+                        .await?;
+                }
+            }
+            Op::UpdateDocument {
+                id,
+                account,
+                version,
+                changes,
+            } => {
+                let written = diesel::update(
+                    documents::table
+                        .filter(documents::id.eq(*id))
+                        .filter(documents::account_id.eq(*account))
+                        .filter(documents::version.eq(*version)),
+                )
+                .set((changes, documents::version.eq(documents::version + 1)))
+                .execute($c)
+                .await?;
+                if written != 1 {
+                    let exists: i64 = documents::table
+                        .filter(documents::id.eq(*id))
+                        .filter(documents::account_id.eq(*account))
+                        .count()
+                        .get_result($c)
+                        .await?;
+                    return Err(missed(exists == 1, "the document"));
+                }
+            }
+            Op::InsertPayment {
+                payment,
+                allocations,
+            } => {
+                diesel::insert_into(payments::table)
+                    .values(payment)
+                    .execute($c)
+                    .await?;
+                for allocation in allocations {
+                    diesel::insert_into(payment_allocations::table)
+                        .values(allocation)
+                        .execute($c)
+                        .await?;
+                }
+            }
+            Op::InsertRefund {
+                payment,
+                version,
+                refund,
+                allocations,
+            } => {
+                let written = diesel::update(
+                    payments::table
+                        .filter(payments::id.eq(*payment))
+                        .filter(payments::version.eq(*version)),
+                )
+                .set(payments::version.eq(payments::version + 1))
+                .execute($c)
+                .await?;
+                if written != 1 {
+                    let exists: i64 = payments::table
+                        .filter(payments::id.eq(*payment))
+                        .count()
+                        .get_result($c)
+                        .await?;
+                    return Err(missed(exists == 1, "the payment"));
+                }
+                diesel::insert_into(refunds::table)
+                    .values(refund)
+                    .execute($c)
+                    .await?;
+                for allocation in allocations {
+                    diesel::insert_into(refund_allocations::table)
+                        .values(allocation)
+                        .execute($c)
+                        .await?;
+                }
+            }
+            Op::RecordRecipient(row) => {
+                diesel::insert_into(document_recipients::table)
+                    .values(row)
+                    .on_conflict((
+                        document_recipients::document_id,
+                        document_recipients::contact_id,
+                    ))
+                    .do_update()
+                    .set(
+                        document_recipients::last_sent_at
+                            .eq(excluded(document_recipients::last_sent_at)),
+                    )
+                    .execute($c)
+                    .await?;
+            }
+            Op::Audit(row) => {
+                diesel::insert_into(audit_events::table)
+                    .values(row)
+                    .execute($c)
+                    .await?;
+            }
+            Op::Enqueue(row, payload) => insert_outbox!($c, row, payload),
+            Op::CompleteOutbox { id, claim, at } => {
+                let none: (Option<Id>, Option<Time>) = (None, None);
+                let written = diesel::update(
+                    outbox::table
+                        .filter(outbox::id.eq(*id))
+                        .filter(outbox::status.eq(OutboxStatus::Sending.as_str()))
+                        .filter(outbox::claim_token.eq(*claim)),
+                )
+                .set((
+                    outbox::status.eq(OutboxStatus::Sent.as_str()),
+                    outbox::sent_at.eq(*at),
+                    outbox::claim_token.eq(none.0),
+                    outbox::lease_until.eq(none.1),
+                ))
+                .execute($c)
+                .await?;
+                if written != 1 {
+                    return Err(Refusal::Lost);
+                }
+            }
+        }
+    };
+}
+
+#[async_trait]
+impl BatchStore for Database {
+    async fn commit(&self, batch: &Batch) -> StoreResult<bool> {
+        if batch.is_empty() {
+            return Ok(true);
+        }
+        let ops: Vec<Op> = batch.writes().iter().map(Op::from).collect();
+        let mut conn = self.conn().await?;
+        let outcome = with_conn!(conn, |c| {
+            c.transaction::<_, Refusal, _>(async |c| {
+                for op in &ops {
+                    apply!(c, op);
+                }
+                Ok(())
+            })
+            .await
+        });
+        settle(outcome)
+    }
+}
