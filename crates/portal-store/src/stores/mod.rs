@@ -159,6 +159,8 @@ use insert_outbox;
 /// `$query` narrowed to the page `$page` asks for: rows strictly after
 /// its cursor on (`$time`, `$id`), in that order (`asc` or `desc`), at
 /// most [`PageRequest::fetch`](portal_domain::PageRequest::fetch) of them.
+/// The bound on `$time` alone is implied by the rest; it is there so both
+/// backends read the page as one range of the list's index.
 macro_rules! keyset {
     ($query:expr, $page:expr, $time:expr, $id:expr, asc) => {{
         let mut query = $query;
@@ -167,7 +169,7 @@ macro_rules! keyset {
                 $crate::sql_types::Time(cursor.at),
                 $crate::sql_types::Id(cursor.id),
             );
-            query = query.filter($time.gt(at).or($time.eq(at).and($id.gt(id))));
+            query = query.filter($time.ge(at).and($time.gt(at).or($id.gt(id))));
         }
         query.order(($time.asc(), $id.asc())).limit($page.fetch())
     }};
@@ -178,7 +180,7 @@ macro_rules! keyset {
                 $crate::sql_types::Time(cursor.at),
                 $crate::sql_types::Id(cursor.id),
             );
-            query = query.filter($time.lt(at).or($time.eq(at).and($id.lt(id))));
+            query = query.filter($time.le(at).and($time.lt(at).or($id.lt(id))));
         }
         query.order(($time.desc(), $id.desc())).limit($page.fetch())
     }};

@@ -1,0 +1,155 @@
+//! Contract checks for the outbox as operators see it: items read back
+//! whole, retried, listed and counted.
+
+use chrono::Duration;
+
+use crate::model::{Cursor, OutboxId, OutboxMessage, OutboxStatus};
+use crate::ports::Store;
+
+use super::outbox::item;
+use super::{Fixture, read_pages};
+
+pub async fn outbox_items_round_trip(store: &dyn Store) {
+    let f = Fixture::new(store);
+    let account = f.account("Account").await;
+    let client = f.client(&account, "Acme").await;
+    let contact = f.contact(&client, "ap@acme.example").await;
+    let (link, _) = f.stored_link(&contact).await;
+    let with_link = f.message(&account, "ap@acme.example", Some(link.id), f.now);
+    let mut plain = f.message(&account, "cfo@acme.example", None, f.now);
+    if let crate::model::OutboxPayload::Email { email, .. } = &mut plain.payload {
+        email.attachments.clear();
+        email.message_key = None;
+        email.html = String::new();
+        email.to_name = String::new();
+    }
+    let failed = item(
+        &f,
+        &account,
+        OutboxStatus::Failed,
+        f.now,
+        f.now + Duration::hours(1),
+    );
+    for message in [&with_link, &plain, &failed] {
+        f.enqueue(message).await;
+        assert_eq!(
+            store
+                .outbox_message(account.id, message.id)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(message)
+        );
+    }
+    let other = f.account("Other").await;
+    assert_eq!(
+        store.outbox_message(other.id, with_link.id).await.unwrap(),
+        None
+    );
+}
+
+pub async fn only_failed_or_dead_items_are_retried(store: &dyn Store) {
+    let f = Fixture::new(store);
+    let account = f.account("Account").await;
+    let before = f.now - Duration::hours(2);
+    let later = f.now + Duration::hours(2);
+    let mut items = Vec::new();
+    for status in OutboxStatus::ALL {
+        let message = item(&f, &account, status, before, later);
+        f.enqueue(&message).await;
+        items.push(message);
+    }
+    for message in &items {
+        let retried = store
+            .retry_outbox(account.id, message.id, f.now)
+            .await
+            .unwrap();
+        let expected = if matches!(message.status, OutboxStatus::Failed | OutboxStatus::Dead) {
+            OutboxMessage {
+                status: OutboxStatus::Pending,
+                attempts: 0,
+                next_attempt_at: f.now,
+                ..message.clone()
+            }
+        } else {
+            message.clone()
+        };
+        assert_eq!(retried.as_ref(), Some(&expected), "{:?}", message.status);
+        assert_eq!(
+            store.outbox_message(account.id, message.id).await.unwrap(),
+            Some(expected)
+        );
+    }
+    let other = f.account("Other").await;
+    assert_eq!(
+        store
+            .retry_outbox(other.id, items[2].id, f.now)
+            .await
+            .unwrap(),
+        None
+    );
+    let unknown = OutboxId::generate(f.random());
+    assert_eq!(
+        store
+            .retry_outbox(account.id, unknown, f.now)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn the_outbox_is_listed_newest_first_and_counted(store: &dyn Store) {
+    let f = Fixture::new(store);
+    let account = f.account("Account").await;
+    let other = f.account("Other").await;
+    let mut all = Vec::new();
+    for (status, minutes) in [
+        (OutboxStatus::Pending, 0),
+        (OutboxStatus::Sent, 5),
+        (OutboxStatus::Pending, 5),
+        (OutboxStatus::Dead, 1),
+        (OutboxStatus::Pending, 5),
+        (OutboxStatus::Failed, 3),
+        (OutboxStatus::Sent, 0),
+    ] {
+        let created = f.now - Duration::minutes(minutes);
+        let message = item(&f, &account, status, created, created);
+        f.enqueue(&message).await;
+        all.push(message);
+    }
+    let theirs = item(&f, &other, OutboxStatus::Pending, f.now, f.now);
+    f.enqueue(&theirs).await;
+    all.sort_by_key(|m| std::cmp::Reverse((m.created_at, m.id)));
+    for status in [
+        None,
+        Some(OutboxStatus::Pending),
+        Some(OutboxStatus::Sent),
+        Some(OutboxStatus::Sending),
+    ] {
+        let expected: Vec<OutboxMessage> = all
+            .iter()
+            .filter(|m| status.is_none_or(|s| m.status == s))
+            .cloned()
+            .collect();
+        for limit in [1, 2, 50] {
+            let listed = read_pages(
+                limit,
+                |m: &OutboxMessage| Cursor::new(m.created_at, m.id.as_uuid()),
+                |page| async move { store.outbox(account.id, status, &page).await.unwrap() },
+            )
+            .await;
+            assert_eq!(listed, expected, "{status:?}, limit {limit}");
+        }
+    }
+    let mut backlog = store.outbox_backlog().await.unwrap();
+    backlog.sort_by_key(|(status, _)| status.as_str());
+    let mut expected = vec![
+        (OutboxStatus::Pending, 4),
+        (OutboxStatus::Sending, 0),
+        (OutboxStatus::Failed, 1),
+        (OutboxStatus::Sent, 2),
+        (OutboxStatus::Dead, 1),
+    ];
+    expected.sort_by_key(|(status, _)| status.as_str());
+    assert_eq!(backlog, expected, "every status, of every account");
+}
