@@ -243,3 +243,62 @@ async fn documented_limits_are_the_domains_own() {
         "date-time"
     );
 }
+
+#[tokio::test]
+async fn ids_that_name_nothing_answer_as_documented() {
+    let world = World::new().await;
+    let doc = document(&world).await;
+    let statuses = |method: &str, path: &str| -> Vec<String> {
+        doc["paths"][path][method]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let cases = [
+        (
+            "post",
+            "/api/crm/contacts",
+            json!({ "client_id": ID, "name": "A", "email": "a@b.example" }),
+        ),
+        (
+            "post",
+            "/api/crm/client-portal-sessions",
+            json!({ "contact_id": ID }),
+        ),
+        (
+            "post",
+            "/api/crm/payments",
+            json!({ "client_id": ID, "amount": 1, "currency": "USD",
+                "method": { "type": "manual", "kind": "cash" }, "received_at": "2026-11-24T10:00:00Z",
+                "allocations": [{ "invoice_id": ID, "amount": 1 }] }),
+        ),
+    ];
+    for (method, path, body) in cases {
+        let answer = world.api(&method.to_uppercase(), path, Some(body)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            answer.text
+        );
+        assert!(statuses(method, path).contains(&"404".to_owned()), "{path}");
+    }
+    let answer = world
+        .api("GET", &format!("/api/crm/payments?client_id={ID}"), None)
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert!(statuses("get", "/api/crm/payments").contains(&"404".to_owned()));
+    let answer = world
+        .api("GET", "/api/crm/invoices?client_id=nope", None)
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(statuses("get", "/api/crm/invoices").contains(&"422".to_owned()));
+    // A list with no id filter documents neither.
+    let plain = statuses("get", "/api/crm/clients");
+    assert!(
+        !plain.contains(&"404".to_owned()) && !plain.contains(&"422".to_owned()),
+        "{plain:?}"
+    );
+}

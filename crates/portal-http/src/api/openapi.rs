@@ -7,7 +7,7 @@
 
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::AdditionalProperties;
+use utoipa::openapi::schema::{AdditionalProperties, SchemaFormat};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{
@@ -89,6 +89,7 @@ pub(super) fn base() -> OpenApi {
 /// Adds what every operation shares.
 pub(super) fn finish(mut document: OpenApi) -> OpenApi {
     let optional_bodies = optional_bodies(&document);
+    let bodies_with_ids = bodies_with_ids(&document);
     for (path, item) in &mut document.paths.paths {
         let has_id = path.contains("{id}");
         let operations = [
@@ -101,6 +102,7 @@ pub(super) fn finish(mut document: OpenApi) -> OpenApi {
         for (operation, is_post) in operations {
             if let Some(operation) = operation.as_mut() {
                 shared(operation, has_id, is_post);
+                refers_by_id(operation, &bodies_with_ids);
                 may_be_empty(operation, &optional_bodies);
             }
         }
@@ -124,6 +126,65 @@ fn optional_bodies(document: &OpenApi) -> Vec<String> {
         })
         .map(|(name, _)| format!("#/components/schemas/{name}"))
         .collect()
+}
+
+/// Whether `schema` is a UUID string (an id), nullable or not.
+fn is_id(schema: &RefOr<Schema>) -> bool {
+    matches!(schema, RefOr::T(Schema::Object(object))
+        if matches!(&object.format, Some(SchemaFormat::Custom(format)) if format == "uuid"))
+}
+
+/// The request schemas that name other objects by id.
+fn bodies_with_ids(document: &OpenApi) -> Vec<String> {
+    let Some(components) = &document.components else {
+        return Vec::new();
+    };
+    components
+        .schemas
+        .iter()
+        .filter(|(_, schema)| {
+            matches!(schema, RefOr::T(Schema::Object(object))
+                if object.properties.values().any(is_id))
+        })
+        .map(|(name, _)| format!("#/components/schemas/{name}"))
+        .collect()
+}
+
+/// Documents what an id in the query or the body that names nothing
+/// answers: 404, and 422 for a malformed id filter.
+fn refers_by_id(operation: &mut Operation, bodies_with_ids: &[String]) {
+    let id_filter = operation.parameters.iter().flatten().any(|p| match p {
+        RefOr::T(p) => p.parameter_in == ParameterIn::Query && p.schema.as_ref().is_some_and(is_id),
+        RefOr::Ref(_) => false,
+    });
+    if id_filter {
+        error(
+            operation,
+            "404",
+            "The id filter names nothing in this account (`not_found`).",
+        );
+        error(
+            operation,
+            "422",
+            "A malformed id filter (`validation_failed`).",
+        );
+    }
+    let id_in_body = match &operation.request_body {
+        Some(RefOr::T(body)) => body.content.values().any(|content| match content {
+            RefOr::T(content) => {
+                matches!(&content.schema, Some(RefOr::Ref(r)) if bodies_with_ids.contains(&r.ref_location))
+            }
+            RefOr::Ref(_) => false,
+        }),
+        _ => false,
+    };
+    if id_in_body {
+        error(
+            operation,
+            "404",
+            "An id in the body names no client, contact or document of this account (`not_found`).",
+        );
+    }
 }
 
 /// Marks the request body optional when its schema is one of `optional`.
@@ -168,11 +229,6 @@ fn shared(operation: &mut Operation, has_id: bool, is_post: bool) {
             operation,
             "400",
             "The query string does not fit (`invalid_query`): an unknown parameter, a `limit` outside 1 to 100 or a `cursor` this API did not hand out.",
-        );
-        error(
-            operation,
-            "422",
-            "A malformed id filter (`validation_failed`).",
         );
     }
     if has_body {
