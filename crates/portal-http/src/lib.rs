@@ -39,14 +39,15 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::scrape))
         .fallback(|| async { portal::PageError::NotFound.into_response() })
         .layer(axum::middleware::from_fn_with_state(
+            config,
+            security::refuse_cross_site,
+        ))
+        // Outside the cross-site check, so refused posts are counted too.
+        .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
         ))
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(
-            config,
-            security::refuse_cross_site,
-        ))
         .layer(DefaultBodyLimit::max(body_limit));
     for (name, value) in security::default_headers(secure) {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));

@@ -223,6 +223,7 @@ async fn health_readiness_and_metrics_answer() {
     assert_eq!(paid.status, StatusCode::OK);
     w.page("/portal/documents/nope", None).await;
     w.page("/nothing/here", None).await;
+    w.form("/portal/logout", "", &[("origin", "null")]).await;
 
     let metrics = w.send(get("/metrics")).await;
     assert_eq!(metrics.status, StatusCode::OK);
@@ -245,6 +246,12 @@ async fn health_readiness_and_metrics_answer() {
         text.contains("route=\"/api/crm/invoices/{id}/mark-paid\",method=\"POST\",status=\"2xx\"")
     );
     assert!(text.contains("route=\"(unmatched)\",method=\"GET\",status=\"4xx\""));
+    assert!(
+        text.contains(
+            "portal_http_requests_total{route=\"/portal/logout\",method=\"POST\",status=\"4xx\"} 1"
+        ),
+        "refused posts are counted: {text}"
+    );
     assert!(text.contains("portal_http_request_duration_seconds_bucket{route=\"/api/crm/invoices\",method=\"GET\",status=\"2xx\",le=\"+Inf\"} 1"));
     // The receipt waits in the outbox; the sent invoice email is out.
     assert!(

@@ -206,6 +206,10 @@ fn may_be_empty(operation: &mut Operation, optional: &[String]) {
 }
 
 fn shared(operation: &mut Operation, has_id: bool, is_post: bool) {
+    // Doc comments wrap; a summary is one line.
+    if let Some(summary) = operation.summary.as_mut() {
+        *summary = summary.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
     let has_body = operation.request_body.is_some();
     let has_query = operation.parameters.iter().flatten().any(|p| match p {
         RefOr::T(p) => p.parameter_in == ParameterIn::Query,
