@@ -28,7 +28,11 @@ async fn post(
         .get("idempotent-replayed")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    (status, replayed, response.json().await.unwrap_or(Value::Null))
+    (
+        status,
+        replayed,
+        response.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -40,7 +44,11 @@ async fn twenty_concurrent_posts_with_one_key_create_one_client() {
     let body = json!({ "name": "Globex Corporation" });
     let mut requests = Vec::new();
     for i in 0..20 {
-        let base = if i % 2 == 0 { first.base.clone() } else { second.base.clone() };
+        let base = if i % 2 == 0 {
+            first.base.clone()
+        } else {
+            second.base.clone()
+        };
         let key = first.api_key.clone();
         let body = body.clone();
         requests.push(tokio::spawn(async move {
@@ -57,7 +65,10 @@ async fn twenty_concurrent_posts_with_one_key_create_one_client() {
         }
     }
     assert!(!created.is_empty());
-    assert!(created.iter().all(|id| *id == created[0]), "one object: {created:?}");
+    assert!(
+        created.iter().all(|id| *id == created[0]),
+        "one object: {created:?}"
+    );
     let (_, clients) = first.api("GET", "/api/crm/clients?limit=100", None).await;
     let named: Vec<&Value> = clients["data"]
         .as_array()
@@ -68,9 +79,18 @@ async fn twenty_concurrent_posts_with_one_key_create_one_client() {
     assert_eq!(named.len(), 1, "{clients}");
 
     // A retry afterwards replays the answer; another body is refused.
-    let (status, replayed, answer) =
-        post(&first.base, &first.api_key, "/api/crm/clients", "create-globex-1", &body).await;
-    assert_eq!((status, replayed.as_deref()), (StatusCode::CREATED, Some("true")));
+    let (status, replayed, answer) = post(
+        &first.base,
+        &first.api_key,
+        "/api/crm/clients",
+        "create-globex-1",
+        &body,
+    )
+    .await;
+    assert_eq!(
+        (status, replayed.as_deref()),
+        (StatusCode::CREATED, Some("true"))
+    );
     assert_eq!(answer["id"].as_str(), Some(created[0].as_str()));
     let (status, _, answer) = post(
         &second.base,
@@ -82,7 +102,10 @@ async fn twenty_concurrent_posts_with_one_key_create_one_client() {
     .await;
     assert_eq!(
         (status, answer["error"]["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused"))
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("idempotency_key_reused")
+        )
     );
 }
 
@@ -98,17 +121,28 @@ async fn a_retried_payment_is_recorded_once_on_sqlite() {
     });
     let (first, _, one) = post(&app.base, &app.api_key, "/api/crm/payments", "pay-7", &body).await;
     assert_eq!(first, StatusCode::CREATED, "{one}");
-    let (again, replayed, two) = post(&app.base, &app.api_key, "/api/crm/payments", "pay-7", &body).await;
-    assert_eq!((again, replayed.as_deref()), (StatusCode::CREATED, Some("true")));
+    let (again, replayed, two) =
+        post(&app.base, &app.api_key, "/api/crm/payments", "pay-7", &body).await;
+    assert_eq!(
+        (again, replayed.as_deref()),
+        (StatusCode::CREATED, Some("true"))
+    );
     assert_eq!(one, two);
     let (_, payments) = app
-        .api("GET", &format!("/api/crm/payments?client_id={}", s.client), None)
+        .api(
+            "GET",
+            &format!("/api/crm/payments?client_id={}", s.client),
+            None,
+        )
         .await;
     assert_eq!(payments["data"].as_array().unwrap().len(), 1);
-    let (_, invoice) = app.api("GET", &format!("/api/crm/invoices/{}", s.invoice), None).await;
+    let (_, invoice) = app
+        .api("GET", &format!("/api/crm/invoices/{}", s.invoice), None)
+        .await;
     assert_eq!(invoice["amount_paid"], 50_000);
     for bad in ["", "has space", &"k".repeat(256)] {
-        let (status, _, answer) = post(&app.base, &app.api_key, "/api/crm/payments", bad, &body).await;
+        let (status, _, answer) =
+            post(&app.base, &app.api_key, "/api/crm/payments", bad, &body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}: {answer}");
     }
 }

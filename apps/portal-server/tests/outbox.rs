@@ -29,7 +29,11 @@ where
 /// The outbox items in `status`, as the operator API lists them.
 async fn outbox(app: &TestApp, status: &str) -> Vec<Value> {
     let (code, body) = app
-        .api("GET", &format!("/api/crm/outbox?status={status}&limit=100"), None)
+        .api(
+            "GET",
+            &format!("/api/crm/outbox?status={status}&limit=100"),
+            None,
+        )
         .await;
     assert_eq!(code, StatusCode::OK, "{body}");
     body["data"].as_array().cloned().unwrap_or_default()
@@ -51,7 +55,11 @@ async fn a_document_sent_while_smtp_is_down_arrives_once_it_is_up_and_its_link_w
             Some(json!({ "contact_id": contact })),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "sending never waits for SMTP: {sent}");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "sending never waits for SMTP: {sent}"
+    );
     assert_eq!(sent["delivery"], "queued", "{sent}");
 
     // The worker tries, fails, and keeps the email for later.
@@ -79,7 +87,12 @@ async fn a_document_sent_while_smtp_is_down_arrives_once_it_is_up_and_its_link_w
 }
 
 /// The environment two server processes on one PostgreSQL database share.
-fn shared_env<'a>(database: &'a str, smtp: &'a str, key: &'a str, lease: &'a str) -> Vec<(&'a str, &'a str)> {
+fn shared_env<'a>(
+    database: &'a str,
+    smtp: &'a str,
+    key: &'a str,
+    lease: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("PORTAL_DATABASE_URL", database),
         ("PORTAL_SMTP_URL", smtp),
@@ -94,7 +107,12 @@ fn shared_env<'a>(database: &'a str, smtp: &'a str, key: &'a str, lease: &'a str
 /// A client with a contact and `count` draft invoices, through `server`.
 async fn invoices(server: &ServerProcess, key: &str, count: usize) -> (String, Vec<String>) {
     let (_, client) = server
-        .api(key, "POST", "/api/crm/clients", Some(json!({ "name": "Acme Corporation" })))
+        .api(
+            key,
+            "POST",
+            "/api/crm/clients",
+            Some(json!({ "name": "Acme Corporation" })),
+        )
         .await;
     let client = client["id"].as_str().unwrap().to_owned();
     let (_, contact) = server
@@ -113,7 +131,9 @@ async fn invoices(server: &ServerProcess, key: &str, count: usize) -> (String, V
             "issue_date": "2026-11-20", "due_date": "2026-12-20",
             "lines": [{ "description": "Work", "quantity": 1, "unit_amount": 10_000 }],
         });
-        let (status, invoice) = server.api(key, "POST", "/api/crm/invoices", Some(body)).await;
+        let (status, invoice) = server
+            .api(key, "POST", "/api/crm/invoices", Some(body))
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{invoice}");
         ids.push(invoice["id"].as_str().unwrap().to_owned());
     }
@@ -141,24 +161,44 @@ async fn two_processes_on_one_database_deliver_fifty_documents_once_each() {
         // Half the sends go to each process.
         let server = if i % 2 == 0 { &first } else { &second };
         let (status, body) = server
-            .api(&api_key, "POST", &format!("/api/crm/invoices/{id}/send"), Some(json!({ "contact_id": contact })))
+            .api(
+                &api_key,
+                "POST",
+                &format!("/api/crm/invoices/{id}/send"),
+                Some(json!({ "contact_id": contact })),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     let mail = sink.wait_for(50, Duration::from_secs(30)).await;
     // Give a duplicate every chance to show up.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let mail = if sink.messages().len() > mail.len() { sink.messages() } else { mail };
+    let mail = if sink.messages().len() > mail.len() {
+        sink.messages()
+    } else {
+        mail
+    };
     assert_eq!(mail.len(), 50, "every document once, none twice");
     let ids: HashSet<String> = mail.iter().map(message_id).collect();
     assert_eq!(ids.len(), 50, "fifty distinct messages");
     let subjects: HashSet<String> = mail.iter().filter_map(|m| m.subject()).collect();
     assert_eq!(subjects.len(), 50);
     let (_, sent) = second
-        .api(&api_key, "GET", "/api/crm/outbox?status=sent&limit=100", None)
+        .api(
+            &api_key,
+            "GET",
+            "/api/crm/outbox?status=sent&limit=100",
+            None,
+        )
         .await;
     assert_eq!(sent["data"].as_array().unwrap().len(), 50);
-    assert!(sent["data"].as_array().unwrap().iter().all(|m| m["attempts"] == 1));
+    assert!(
+        sent["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["attempts"] == 1)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -177,7 +217,12 @@ async fn a_process_killed_mid_delivery_has_its_email_delivered_by_the_other() {
     // The mail server takes its time confirming; the process dies waiting.
     sink.hold_replies(1, Duration::from_secs(60));
     let (status, _) = doomed
-        .api(&api_key, "POST", &format!("/api/crm/invoices/{}/send", ids[0]), Some(json!({ "contact_id": contact })))
+        .api(
+            &api_key,
+            "POST",
+            &format!("/api/crm/invoices/{}/send", ids[0]),
+            Some(json!({ "contact_id": contact })),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     sink.wait_for(1, Duration::from_secs(10)).await;
@@ -191,7 +236,10 @@ async fn a_process_killed_mid_delivery_has_its_email_delivered_by_the_other() {
         message_id(&mail[1]),
         "a redelivery after a crash is recognisable by its Message-ID"
     );
-    assert_eq!(mail[0].body, mail[1].body, "the same message, the same link");
+    assert_eq!(
+        mail[0].body, mail[1].body,
+        "the same message, the same link"
+    );
     let (_, sent) = survivor
         .api(&api_key, "GET", "/api/crm/outbox?status=sent", None)
         .await;
@@ -214,7 +262,12 @@ async fn sigterm_lets_a_delivery_in_flight_finish_before_the_process_exits() {
     let (contact, ids) = invoices(&server, &api_key, 1).await;
     sink.hold_replies(1, Duration::from_secs(2));
     server
-        .api(&api_key, "POST", &format!("/api/crm/invoices/{}/send", ids[0]), Some(json!({ "contact_id": contact })))
+        .api(
+            &api_key,
+            "POST",
+            &format!("/api/crm/invoices/{}/send", ids[0]),
+            Some(json!({ "contact_id": contact })),
+        )
         .await;
     sink.wait_for(1, Duration::from_secs(10)).await;
     server.terminate();
