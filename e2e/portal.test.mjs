@@ -187,9 +187,8 @@ function decode(body, transferEncoding = '') {
   }
 }
 
-/** Parses an .eml file into lower-cased headers and a decoded text body. */
-async function readMail(file) {
-  const raw = await readFile(file, 'utf8');
+/** Splits a message (or a MIME part) into lower-cased headers and its body. */
+function splitEntity(raw) {
   const split = raw.search(/\r?\n\r?\n/);
   const head = split < 0 ? raw : raw.slice(0, split);
   const body = split < 0 ? '' : raw.slice(split).replace(/^\r?\n\r?\n/, '');
@@ -198,7 +197,33 @@ async function readMail(file) {
     const colon = line.indexOf(':');
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  return { file, headers, text: decode(body, headers['content-transfer-encoding']) };
+  return { headers, body };
+}
+
+/**
+ * The decoded text/plain content of an entity: the entity itself when it is
+ * a single part, else its first text/plain part, looked for through nested
+ * multiparts (HTML beside text, files beside both).
+ */
+function plainText({ headers, body }) {
+  const type = (headers['content-type'] ?? 'text/plain').toLowerCase();
+  if (!type.startsWith('multipart/')) {
+    return type.startsWith('text/plain') ? decode(body, headers['content-transfer-encoding']) : undefined;
+  }
+  const boundary = /boundary="?([^";]+)"?/i.exec(headers['content-type'])?.[1];
+  if (!boundary) return undefined;
+  for (const part of body.split(`--${boundary}`).slice(1)) {
+    if (part.startsWith('--')) break;
+    const text = plainText(splitEntity(part.replace(/^\r?\n/, '')));
+    if (text !== undefined) return text;
+  }
+  return undefined;
+}
+
+/** Parses an .eml file into lower-cased headers and its decoded text. */
+async function readMail(file) {
+  const entity = splitEntity(await readFile(file, 'utf8'));
+  return { file, headers: entity.headers, text: plainText(entity) ?? '' };
 }
 
 /** The .eml files in the mail folder (none if it does not exist yet). */
@@ -362,6 +387,11 @@ describe('client billing portal in a browser', { timeout: 120_000 }, () => {
         await documents.getByRole('link', { name: number }).waitFor();
       }
       await documents.getByRole('row').filter({ hasText: 'INV-1003' }).getByText('Paid', { exact: true }).waitFor();
+      // What the company paid: a cheque for INV-1003, half of INV-1001 by transfer.
+      await page.getByRole('heading', { level: 2, name: 'Payment history' }).waitFor();
+      const history = page.locator('table').nth(2);
+      await history.getByRole('row').filter({ hasText: 'INV-1003' }).getByText('Check').waitFor();
+      await history.getByRole('row').filter({ hasText: 'INV-1001' }).getByText('Bank transfer').waitFor();
       assert.ok(!(await page.content()).includes('INV-1004'), 'a draft never reaches the portal');
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       await screenshots(page, 'overview');
@@ -377,11 +407,17 @@ describe('client billing portal in a browser', { timeout: 120_000 }, () => {
       await page.waitForURL((url) => /^\/portal\/documents\/[0-9a-f-]{36}$/.test(url.pathname));
       await expectHeading(page, /^Invoice INV-1001/);
       await page.locator('h1 .badge', { hasText: 'Overdue' }).waitFor();
-      const lines = page.locator('table');
+      const lines = page.locator('table').first();
       await lines.getByRole('cell', { name: 'Website redesign, phase 1' }).waitFor();
       await lines.getByRole('cell', { name: 'Content migration' }).waitFor();
-      const total = lines.locator('tfoot tr', { hasText: 'Total' });
-      assert.equal(cents(await total.locator('td.num').innerText()), overdueAmount, 'nothing paid yet');
+      const total = cents(await lines.locator('tfoot tr', { hasText: 'Total' }).locator('td.num').innerText());
+      const figure = async (label) =>
+        cents(await page.locator('dl.meta div', { has: page.getByText(label, { exact: true }) }).locator('dd').innerText());
+      const paid = await figure('Amount paid');
+      assert.ok(paid > 0, 'half of it was paid by bank transfer');
+      assert.equal(await figure('Amount due'), overdueAmount, 'the overview shows what is still due');
+      assert.equal(paid + overdueAmount, total, 'paid and due add up to the total');
+      await page.getByRole('heading', { level: 2, name: 'Payments' }).waitFor();
       await screenshots(page, 'invoice');
 
       // Back, then the estimate.
