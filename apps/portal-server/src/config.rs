@@ -220,9 +220,13 @@ mod tests {
         );
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.public_url.as_str(), "http://127.0.0.1:8080");
-        assert!(matches!(c.mail, MailConfig::Folder(ref dir) if dir == &PathBuf::from("./data/mail")));
+        assert!(
+            matches!(c.mail, MailConfig::Folder(ref dir) if dir == &PathBuf::from("./data/mail"))
+        );
         assert!(!c.trust_forwarded_for);
-        assert!(matches!(c.secret_key, SecretKeySource::File(ref f) if f == &PathBuf::from("./data/secret.key")));
+        assert!(
+            matches!(c.secret_key, SecretKeySource::File(ref f) if f == &PathBuf::from("./data/secret.key"))
+        );
         assert_eq!(c.outbox.policy, OutboxPolicy::default());
     }
 
@@ -257,8 +261,14 @@ mod tests {
                 vec![("PORTAL_TRUST_FORWARDED_FOR", "maybe")],
                 "PORTAL_TRUST_FORWARDED_FOR",
             ),
-            (vec![("PORTAL_OUTBOX_LEASE_SECONDS", "0")], "PORTAL_OUTBOX_LEASE_SECONDS"),
-            (vec![("PORTAL_OUTBOX_POLL_MS", "fast")], "PORTAL_OUTBOX_POLL_MS"),
+            (
+                vec![("PORTAL_OUTBOX_LEASE_SECONDS", "0")],
+                "PORTAL_OUTBOX_LEASE_SECONDS",
+            ),
+            (
+                vec![("PORTAL_OUTBOX_POLL_MS", "fast")],
+                "PORTAL_OUTBOX_POLL_MS",
+            ),
         ] {
             let err = format!("{:#}", config(&vars).unwrap_err());
             assert!(err.contains(needle), "{err}");
@@ -272,7 +282,10 @@ mod tests {
                 "PORTAL_DATABASE_URL",
                 "postgres://portal:db-hunter2@db/portal",
             ),
-            ("PORTAL_SMTP_URL", "smtps://apikey:smtp-hunter2@smtp.example.com"),
+            (
+                "PORTAL_SMTP_URL",
+                "smtps://apikey:smtp-hunter2@smtp.example.com",
+            ),
             ("PORTAL_MAIL_FROM", "billing@example.com"),
             ("PORTAL_SECRET_KEY", "key-hunter2"),
         ])

@@ -31,9 +31,8 @@ pub fn generate() -> String {
 
 fn from_file(path: &Path) -> anyhow::Result<ServerKey> {
     match std::fs::read_to_string(path) {
-        Ok(text) => ServerKey::parse(&text).with_context(|| {
-            format!("the key file {} does not hold a server key", path.display())
-        }),
+        Ok(text) => ServerKey::parse(&text)
+            .with_context(|| format!("the key file {} does not hold a server key", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
         Err(e) => Err(e).with_context(|| format!("reading the key file {}", path.display())),
     }
