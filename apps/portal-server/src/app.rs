@@ -121,11 +121,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
-    let worker = tokio::spawn(worker::run(
-        app.services.outbox.clone(),
-        app.outbox,
-        stopped,
-    ));
+    let worker = tokio::spawn(worker::run(app.services.clone(), app.outbox, stopped));
     let stop_worker = stop.clone();
     let served = axum::serve(
         listener,

@@ -388,6 +388,9 @@ pub trait IdempotencyStore: Send + Sync {
         account: AccountId,
         key: &IdempotencyKey,
     ) -> StoreResult<Option<IdempotencyRecord>>;
+    /// Deletes the records of every account that expired at `now` (their
+    /// answers are no longer replayed); returns how many.
+    async fn forget_expired_requests(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 /// Applying a [`Batch`].

@@ -172,6 +172,14 @@ impl Idempotency {
             .await
     }
 
+    /// Deletes the kept answers that expired; returns how many.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn forget_expired(&self) -> Result<u64, StoreError> {
+        self.store.forget_expired_requests(self.env.now()).await
+    }
+
     /// Frees the key (the request failed in a way worth retrying).
     ///
     /// # Errors

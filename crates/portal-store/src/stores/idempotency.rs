@@ -152,4 +152,15 @@ impl IdempotencyStore for Database {
         .map_err(backend)?;
         row.map(IdempotencyRecord::try_from).transpose()
     }
+
+    async fn forget_expired_requests(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let mut conn = self.conn().await?;
+        let deleted = with_conn!(conn, |c| diesel::delete(
+            keys::table.filter(keys::expires_at.le(Time(now)))
+        )
+        .execute(c)
+        .await)
+        .map_err(backend)?;
+        Ok(deleted as u64)
+    }
 }

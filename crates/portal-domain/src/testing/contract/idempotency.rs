@@ -194,6 +194,39 @@ pub async fn finishing_and_abandoning_need_the_claim(store: &dyn Store) {
     assert_eq!(store.begin_request(&again, f.now).await.unwrap(), None);
 }
 
+pub async fn expired_requests_are_forgotten(store: &dyn Store) {
+    let f = Fixture::new(store);
+    let account = f.account("Account").await;
+    let old = begun(account.id, "old", f.uuid(), f.now);
+    let young = begun(account.id, "young", f.uuid(), f.now + Duration::hours(2));
+    for record in [&old, &young] {
+        assert_eq!(
+            store
+                .begin_request(record, record.created_at)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    let later = f.now + IDEMPOTENCY_RETENTION;
+    assert_eq!(store.forget_expired_requests(later).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .idempotency_record(account.id, &old.key)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .idempotency_record(account.id, &young.key)
+            .await
+            .unwrap(),
+        Some(young.clone())
+    );
+    assert_eq!(store.forget_expired_requests(later).await.unwrap(), 0);
+}
+
 pub async fn the_store_answers_pings(store: &dyn Store) {
     store.ping().await.unwrap();
     let f = Fixture::new(store);

@@ -121,6 +121,7 @@ macro_rules! store_contract_tests {
             a_request_key_is_begun_once,
             stale_requests_are_taken_over,
             finishing_and_abandoning_need_the_claim,
+            expired_requests_are_forgotten,
             the_store_answers_pings,
         );
     };

@@ -280,4 +280,11 @@ impl IdempotencyStore for InMemoryStore {
             .find(|r| r.account_id == account && r.key == *key)
             .cloned())
     }
+
+    async fn forget_expired_requests(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let mut state = self.state();
+        let before = state.idempotency.len();
+        state.idempotency.retain(|r| r.expires_at > now);
+        Ok((before - state.idempotency.len()) as u64)
+    }
 }
