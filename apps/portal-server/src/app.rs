@@ -84,6 +84,10 @@ pub async fn build(config: &Config, ports: Ports) -> anyhow::Result<App> {
             server_key,
         },
     );
+    services
+        .check_server_key()
+        .await
+        .context("checking the server key against the database")?;
     let http = HttpConfig {
         secure_cookies: config.public_url.is_https(),
         public_origin: Some(config.public_url.origin().to_owned()),

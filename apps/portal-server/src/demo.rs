@@ -170,7 +170,7 @@ pub async fn seed_if_empty(services: &Services) -> anyhow::Result<Option<Seeded>
             // Paid in full by cheque.
             "INV-1003" => {
                 let how = MarkPaid {
-                    kind: ManualKind::Check,
+                    kind: Some(ManualKind::Check),
                     reference: Some(Reference::parse("reference", "Cheque 2231")?),
                     received_at: None,
                     notify_contact: None,

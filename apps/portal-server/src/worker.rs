@@ -1,12 +1,13 @@
 //! The background worker: delivers what is due in the outbox, sleeps when
-//! there is nothing, forgets expired idempotent answers once an hour, and
-//! on shutdown finishes the deliveries in flight before it returns.
-//! Several processes on one PostgreSQL database each run one; the store's
-//! claims keep them from delivering the same item twice.
+//! there is nothing, deletes expired idempotent answers and long-sent
+//! outbox items once an hour, and on shutdown finishes the pass in flight
+//! before it returns. Several processes on one PostgreSQL database each run
+//! one; the store's claims give each item to one worker at a time, for the
+//! length of a lease.
 
 use std::time::{Duration, Instant};
 
-use portal_domain::Services;
+use portal_domain::{Services, error_chain};
 use tokio::sync::watch;
 
 use crate::config::OutboxConfig;
@@ -14,7 +15,7 @@ use crate::config::OutboxConfig;
 /// How long a worker waits after the store failed before trying again.
 const STORE_BACKOFF: Duration = Duration::from_secs(2);
 
-/// How often expired idempotency records are deleted.
+/// How often old records are deleted.
 const HOUSEKEEPING: Duration = Duration::from_secs(3600);
 
 /// Runs until `stop` turns true. A pass that started is finished first:
@@ -26,13 +27,7 @@ pub async fn run(services: Services, config: OutboxConfig, mut stop: watch::Rece
     while !*stop.borrow() {
         if Instant::now() >= housekeeping_due {
             housekeeping_due = Instant::now() + HOUSEKEEPING;
-            match services.idempotency.forget_expired().await {
-                Ok(0) => {}
-                Ok(forgotten) => tracing::info!(forgotten, "expired idempotent answers deleted"),
-                Err(err) => {
-                    tracing::warn!(error = %chain(&err), "deleting expired idempotent answers failed")
-                }
-            }
+            housekeeping(&services).await;
         }
         let wait = match services.outbox.deliver_due().await {
             Ok(report) if report.claimed > 0 => {
@@ -48,7 +43,7 @@ pub async fn run(services: Services, config: OutboxConfig, mut stop: watch::Rece
             }
             Ok(_) => config.poll,
             Err(err) => {
-                tracing::warn!(error = %chain(&err), "outbox pass failed");
+                tracing::warn!(error = %error_chain(&err), "outbox pass failed");
                 STORE_BACKOFF
             }
         };
@@ -60,14 +55,19 @@ pub async fn run(services: Services, config: OutboxConfig, mut stop: watch::Rece
     tracing::info!("outbox worker stopped");
 }
 
-/// `err` and its causes, for the log.
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+/// Deletes idempotent answers past their day and outbox items sent more
+/// than a month ago.
+async fn housekeeping(services: &Services) {
+    match services.idempotency.forget_expired().await {
+        Ok(0) => {}
+        Ok(forgotten) => tracing::info!(forgotten, "expired idempotent answers deleted"),
+        Err(err) => {
+            tracing::warn!(error = %error_chain(&err), "deleting expired idempotent answers failed");
+        }
     }
-    text
+    match services.outbox.forget_old().await {
+        Ok(0) => {}
+        Ok(forgotten) => tracing::info!(forgotten, "old sent outbox items deleted"),
+        Err(err) => tracing::warn!(error = %error_chain(&err), "deleting old outbox items failed"),
+    }
 }

@@ -97,3 +97,29 @@ fn secret_key_prints_a_fresh_key_each_time() {
     assert_ne!(first, second);
     assert!(!db.exists(), "printing a key touches no database");
 }
+
+#[test]
+fn a_process_with_another_server_key_refuses_to_start() {
+    let db = temp_db();
+    let run = |key: &str| {
+        Command::new(env!("CARGO_BIN_EXE_portal-server"))
+            .args(["accounts", "create", "--name", "Northwind Studio"])
+            .env("PORTAL_DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env_remove("PORTAL_SMTP_URL")
+            .env("PORTAL_SECRET_KEY", key)
+            .output()
+            .expect("run portal-server")
+    };
+    let first = String::from_utf8(portal_server(&db, &["secret-key"]).stdout).unwrap();
+    let second = String::from_utf8(portal_server(&db, &["secret-key"]).stdout).unwrap();
+    assert!(run(first.trim()).status.success());
+    let refused = run(second.trim());
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("another server key"), "{said}");
+    assert!(!said.contains(second.trim()), "the key is never printed");
+    assert!(run(first.trim()).status.success(), "the first key still works");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}

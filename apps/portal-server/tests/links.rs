@@ -20,9 +20,9 @@ async fn fetching_a_link_changes_nothing() {
     for _ in 0..5 {
         let page = scanner.get(&s.link).send().await.unwrap();
         assert_eq!(page.status(), StatusCode::OK);
-        // Same-origin only: the token in this page's URL never leaves for
-        // another site, and the portal's own form posts carry their Origin.
-        assert_eq!(page.headers()["referrer-policy"], "same-origin");
+        // The token in this page's URL never reaches a Referer, not even
+        // this server's own; the page's form posts still carry their Origin.
+        assert_eq!(page.headers()["referrer-policy"], "strict-origin");
         assert!(page.headers().get("set-cookie").is_none());
         let html = page.text().await.unwrap();
         assert_contains(&html, "Continue to your billing portal");
@@ -294,7 +294,8 @@ async fn posts_from_another_origin_are_refused() {
     .await
     .unwrap();
     assert_eq!(sibling.status(), StatusCode::FORBIDDEN);
-    // What Chromium sends from the portal's own no-referrer page.
+    // A browser that sends Sec-Fetch-Site is believed, whatever Origin it
+    // sends alongside.
     let own = post(&[("sec-fetch-site", "same-origin"), ("origin", "null")])
         .await
         .unwrap();

@@ -9,4 +9,16 @@ pub mod service;
 pub mod testing;
 
 pub use model::*;
+
+/// `err` and its causes on one line, for a log or a recorded failure.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
 pub use service::Services;

@@ -128,16 +128,7 @@ impl ApiError {
 }
 
 /// `err` and its sources, joined for a log line.
-pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+pub(crate) use portal_domain::error_chain as chain;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -291,6 +282,7 @@ impl From<OutboxError> for ApiError {
     fn from(err: OutboxError) -> Self {
         match err {
             OutboxError::NotFound => Self::not_found("outbox item"),
+            OutboxError::PortalClosed => Self::conflict("portal_closed", sentence(&err)),
             OutboxError::Store(e) => e.into(),
         }
     }
@@ -308,6 +300,9 @@ impl From<PaymentError> for ApiError {
             }
             PaymentError::ContactInactive => {
                 Self::unprocessable("contact_inactive", "notify_contact_id", message)
+            }
+            PaymentError::ClientInactive => {
+                Self::unprocessable("client_inactive", "notify_contact_id", message)
             }
             PaymentError::Invalid(e) => e.into(),
             PaymentError::Allocation { index, problem } => allocation(index, &problem, message),

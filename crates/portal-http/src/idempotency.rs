@@ -76,8 +76,18 @@ pub(crate) async fn idempotent(
         Ok(Turn::Answer(response)) => return response,
         Err(error) => return error.into_response(),
     };
-    let response = next.run(request).await;
-    keep(&state, ticket, response).await
+    // The work and the keeping of its answer run to the end even if the
+    // client hangs up meanwhile: dropped halfway, the key would stay "in
+    // progress" until its lease ran out, and a retry would then do the
+    // work a second time.
+    let handled = tokio::spawn(async move {
+        let response = next.run(request).await;
+        keep(&state, ticket, response).await
+    });
+    match handled.await {
+        Ok(response) => response,
+        Err(err) => ApiError::internal(&err).into_response(),
+    }
 }
 
 /// What a request under a key does once it is its turn.
@@ -140,11 +150,13 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<Account> 
     }
 }
 
-/// Keeps the answer under the ticket (or frees the key after a server
-/// error) and sends it.
+/// Keeps the answer under the ticket and sends it. After a server error or
+/// a conflict (a concurrent change, a closed portal: nothing was written,
+/// and trying again may well succeed) the key is freed instead, so a retry
+/// under it does the work rather than replay the failure for a day.
 async fn keep(state: &AppState, ticket: Ticket, response: Response) -> Response {
     let idempotency = &state.services.idempotency;
-    if response.status().is_server_error() {
+    if response.status().is_server_error() || response.status() == StatusCode::CONFLICT {
         if let Err(err) = idempotency.abandon(ticket).await {
             tracing::error!(error = %chain(&err), "could not free an idempotency key");
         }
@@ -170,8 +182,9 @@ async fn keep(state: &AppState, ticket: Ticket, response: Response) -> Response 
         .finish(ticket, parts.status.as_u16(), &content_type, &bytes)
         .await
     {
-        // The work is done and its answer goes out; only a retry of this
-        // request would not find it.
+        // The work is done and its answer goes out. The key stays in
+        // progress until its lease ends; a retry after that would do the
+        // work again, so this is worth an alert.
         tracing::error!(error = %chain(&err), "could not keep an idempotent answer");
     }
     Response::from_parts(parts, Body::from(bytes))

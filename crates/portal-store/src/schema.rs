@@ -335,6 +335,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deployment (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_keys,
@@ -356,4 +363,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_link_requests,
     outbox_attachments,
     idempotency_keys,
+    deployment,
 );

@@ -58,6 +58,7 @@ async fn contact_link(
     let insert = Batch::new().with(Write::InsertLink {
         link: link.clone(),
         pending: None,
+        email: contact.email.clone(),
     });
     assert!(db.commit(&insert).await.unwrap());
     link

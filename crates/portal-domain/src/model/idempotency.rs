@@ -15,7 +15,7 @@ pub const IDEMPOTENCY_RETENTION: Duration = Duration::hours(24);
 
 /// How long a request may hold its key before another may take it over
 /// (the first one's process died mid-request).
-pub const IDEMPOTENCY_LEASE: Duration = Duration::minutes(1);
+pub const IDEMPOTENCY_LEASE: Duration = Duration::minutes(5);
 
 /// A client-chosen key naming one logical request: 1 to 255 visible ASCII
 /// characters (a UUID is the usual choice).

@@ -225,6 +225,25 @@ impl Money {
         })
     }
 
+    /// One sum per currency, in the order the currencies first appear:
+    /// amounts of different currencies are never added together.
+    ///
+    /// # Errors
+    /// A sum out of range.
+    pub fn totals<I>(amounts: I) -> Result<Vec<Self>, MoneyError>
+    where
+        I: IntoIterator<Item = Self>,
+    {
+        let mut totals: Vec<Self> = Vec::new();
+        for amount in amounts {
+            match totals.iter_mut().find(|t| t.currency == amount.currency) {
+                Some(total) => *total = total.checked_add(amount)?,
+                None => totals.push(amount),
+            }
+        }
+        Ok(totals)
+    }
+
     /// The sum of `amounts`, all in `currency`; zero for none.
     ///
     /// # Errors
@@ -336,6 +355,10 @@ mod tests {
             Ok(Money::new(1_999, usd))
         );
         assert!(Money::sum(usd, [a, Money::new(1, eur)]).is_err());
+        assert_eq!(
+            Money::totals([a, Money::new(5, eur), a]),
+            Ok(vec![Money::new(2_000, usd), Money::new(5, eur)])
+        );
         assert_eq!(a.checked_min(Money::new(7, usd)), Ok(Money::new(7, usd)));
     }
 

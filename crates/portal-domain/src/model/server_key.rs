@@ -81,6 +81,17 @@ impl ServerKey {
         Token::from_bytes(mac.finalize().into_bytes().into())
     }
 
+    /// A public name for this key: the stores keep it so that a process
+    /// started with another key is refused instead of minting links that
+    /// open nowhere. It reveals nothing of the key.
+    pub fn fingerprint(&self) -> String {
+        let mut mac = <HmacSha256 as hmac::KeyInit>::new_from_slice(&self.links)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(b"portal server key fingerprint v1");
+        let digest: [u8; 32] = mac.finalize().into_bytes().into();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Seals `plaintext` so it can be stored: confidential and
     /// tamper-evident, bound to `context` (what the value is for), opened
     /// only with [`ServerKey::open`] and the same context.
@@ -138,7 +149,7 @@ mod tests {
     #[test]
     fn link_tokens_are_stable_per_link_and_key() {
         let random = SeededRandom::new(5);
-        let (_, key) = ServerKey::generate(&random);
+        let (bytes, key) = ServerKey::generate(&random);
         let (_, other) = ServerKey::generate(&random);
         let link = LinkId::generate(&random);
         let token = key.link_token(link);
@@ -149,6 +160,14 @@ mod tests {
             token.hash(),
             key.link_token(LinkId::generate(&random)).hash()
         );
+        assert_eq!(key.fingerprint().len(), 32);
+        assert_eq!(
+            key.fingerprint(),
+            ServerKey::parse(&ServerKey::encode(&bytes))
+                .unwrap()
+                .fingerprint()
+        );
+        assert_ne!(key.fingerprint(), other.fingerprint());
     }
 
     #[test]

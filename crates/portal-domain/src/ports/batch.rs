@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    AuditEvent, ClaimToken, ContactId, Document, DocumentId, MagicLink, OutboxId, OutboxMessage,
-    Payment, PortalSession, Refund,
+    AuditEvent, ClaimToken, ContactId, Document, DocumentId, EmailAddress, MagicLink, OutboxId,
+    OutboxMessage, Payment, PortalSession, Refund,
 };
 
 /// One write of a batch.
@@ -16,10 +16,13 @@ pub enum Write {
     /// Stores a magic link and the pending session it activates. Takes the
     /// link's client row lock first; the whole batch is refused with
     /// [`Conflict::PortalClosed`](super::Conflict::PortalClosed) when the
-    /// client's portal is closed or the contact is inactive.
+    /// client's portal is closed, or the contact is inactive or no longer
+    /// has the address `email` the link was minted for (an email change
+    /// racing the link).
     InsertLink {
         link: MagicLink,
         pending: Option<PortalSession>,
+        email: EmailAddress,
     },
     /// Writes the document's status and status times and counts its
     /// version up, if the stored version is still `document.version()`;
@@ -81,13 +84,5 @@ impl Batch {
 
     pub fn is_empty(&self) -> bool {
         self.writes.is_empty()
-    }
-
-    /// The outbox items the batch adds.
-    pub fn enqueued(&self) -> impl Iterator<Item = &OutboxMessage> {
-        self.writes.iter().filter_map(|w| match w {
-            Write::Enqueue(message) => Some(message),
-            _ => None,
-        })
     }
 }

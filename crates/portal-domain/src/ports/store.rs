@@ -224,6 +224,7 @@ pub struct SessionFilter {
 #[async_trait]
 pub trait AccessStore: Send + Sync {
     async fn link_by_token(&self, token_hash: &TokenHash) -> StoreResult<Option<MagicLink>>;
+    async fn link(&self, account: AccountId, id: LinkId) -> StoreResult<Option<MagicLink>>;
     /// Consumes the link and starts (or activates) the session, records
     /// the audit event and ends the replaced session, all at once.
     ///
@@ -340,14 +341,19 @@ pub trait OutboxStore: Send + Sync {
         page: &PageRequest,
     ) -> StoreResult<Vec<OutboxMessage>>;
     /// Makes a failed or dead item pending again, due at `now`, with its
-    /// attempts reset. Returns the item as it now is; `None` when no such
-    /// item exists. An item in another status is returned unchanged.
+    /// attempts reset, and, with `relink`, its email pointed at that link
+    /// instead. Returns the item as it now is; `None` when no such item
+    /// exists. An item in another status is returned unchanged.
     async fn retry_outbox(
         &self,
         account: AccountId,
         id: OutboxId,
         now: DateTime<Utc>,
+        relink: Option<LinkId>,
     ) -> StoreResult<Option<OutboxMessage>>;
+    /// Deletes the items of every account sent before `before`; returns
+    /// how many.
+    async fn forget_sent(&self, before: DateTime<Utc>) -> StoreResult<u64>;
     /// How many items of every account are in each status (for metrics).
     async fn outbox_backlog(&self) -> StoreResult<Vec<(OutboxStatus, u64)>>;
 }
@@ -424,4 +430,9 @@ pub trait Store:
     /// Checks the store answers and its schema is up to date (for
     /// readiness probes).
     async fn ping(&self) -> StoreResult<()>;
+    /// Whether the server key with this fingerprint is the one the store
+    /// was first used with; the first call records it. Every process
+    /// sharing a store must hold the same key, or the links one mints would
+    /// not open where another delivers them.
+    async fn check_key_fingerprint(&self, fingerprint: &str) -> StoreResult<bool>;
 }

@@ -41,7 +41,9 @@ pub enum DocumentError {
     Transition(#[from] InvalidTransition),
     #[error("the document changed while this request was handled; read it again")]
     ChangedConcurrently,
-    #[error("the client's portal was turned off while the document was being sent; send it again")]
+    #[error(
+        "the client's portal was turned off, or the contact changed, while the document was being sent; send it again"
+    )]
     PortalClosedMeanwhile,
     #[error(transparent)]
     Store(StoreError),
@@ -189,12 +191,14 @@ impl Documents {
         id: DocumentId,
         contact: ContactId,
     ) -> Result<SentDocument, DocumentError> {
-        let contact = self
-            .crm
-            .contact(account.id, contact)
-            .await?
-            .ok_or(DocumentError::ContactNotFound)?;
         for _ in 0..UPDATE_ATTEMPTS {
+            // Read afresh each time: the link is stored only while the
+            // contact still has the address it was minted for.
+            let contact = self
+                .crm
+                .contact(account.id, contact)
+                .await?
+                .ok_or(DocumentError::ContactNotFound)?;
             let document = self.document(account, kind, id).await?;
             if contact.client_id != document.client_id() {
                 return Err(DocumentError::ContactOfAnotherClient);

@@ -31,6 +31,9 @@ pub struct IssuedLink {
     email_url: String,
     /// The pending session this link activates (API-created sessions).
     pub pending_session: Option<PortalSession>,
+    /// The address the link was minted for: it is stored only while the
+    /// contact still has it.
+    email: EmailAddress,
 }
 
 impl IssuedLink {
@@ -46,6 +49,7 @@ impl IssuedLink {
         Write::InsertLink {
             link: self.link.clone(),
             pending: self.pending_session.clone(),
+            email: self.email.clone(),
         }
     }
 }
@@ -214,6 +218,7 @@ impl Links {
             email_url: base.join(&link_path(LINK_TOKEN_PLACEHOLDER)),
             link,
             pending_session,
+            email: contact.email.clone(),
         }
     }
 
@@ -491,8 +496,8 @@ impl Links {
     /// Fulfils a queued request for a new link: one link, emailed, for
     /// every active contact of the account with the requested address whose
     /// client's portal is open; marks the request done in the same write.
-    /// Returns how many links went out (zero when nobody matched, or when
-    /// another worker took the request over).
+    /// Returns how many links went out (zero when nobody matched), or
+    /// `None` when another worker took the request over.
     ///
     /// # Errors
     /// When the store fails.
@@ -501,7 +506,7 @@ impl Links {
         message: &OutboxMessage,
         job: &LinkRequestJob,
         claim: ClaimToken,
-    ) -> Result<usize, LinkError> {
+    ) -> Result<Option<usize>, LinkError> {
         let account = self.accounts.account(message.account_id).await?;
         for _ in 0..UPDATE_ATTEMPTS {
             let mut batch = Batch::new();
@@ -557,8 +562,8 @@ impl Links {
                 at: self.env.now(),
             });
             match self.batches.commit(&batch).await {
-                Ok(true) => return Ok(sent),
-                Ok(false) => return Ok(0),
+                Ok(true) => return Ok(Some(sent)),
+                Ok(false) => return Ok(None),
                 // A portal closed meanwhile: look again without it.
                 Err(StoreError::Conflict(Conflict::PortalClosed)) => {}
                 Err(other) => return Err(other.into()),

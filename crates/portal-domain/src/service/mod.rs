@@ -38,12 +38,23 @@ pub use links::{
     IssuedLink, LinkError, LinkPreview, LinkRejection, Links, RedeemError, Redeemed,
     RequestLinkError,
 };
-pub use outbox::{DeliveryReport, Outbox, OutboxError};
+pub use outbox::{DeliveryReport, Outbox, OutboxError, SENT_RETENTION};
 pub use payments::{
     AllocationProblem, MarkPaid, PaymentError, PaymentInput, Payments, RecordedPayment,
     RefundOutcome,
 };
 pub use views::{PAYMENT_HISTORY, PortalDocument, PortalHome, PortalViews, ViewError};
+
+/// Why the server key cannot be used with this store.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyCheckError {
+    #[error(
+        "this database was first used with another server key, and links minted with one key do not open with another: start every process with the key the database was first used with (PORTAL_SECRET_KEY, or its key file)"
+    )]
+    Mismatch,
+    #[error(transparent)]
+    Store(#[from] crate::ports::StoreError),
+}
 
 /// Settings of a portal deployment (as opposed to an account's).
 #[derive(Debug, Clone)]
@@ -223,7 +234,7 @@ impl Services {
             sessions: Sessions::new(&store, links.clone(), env.clone()),
             views: PortalViews::new(&store, env.clone()),
             payments: Payments::new(&store, env.clone()),
-            outbox: Outbox::new(store.clone(), mailer, links.clone(), env.clone()),
+            outbox: Outbox::new(&store, mailer, links.clone(), env.clone()),
             idempotency: Idempotency::new(store.clone(), env.clone()),
             links,
             store,
@@ -242,6 +253,21 @@ impl Services {
     /// The URL this account's clients reach the portal at.
     pub fn public_url<'a>(&'a self, account: &'a Account) -> &'a PublicUrl {
         self.env.public_url(account)
+    }
+
+    /// Checks that the store was first used with this deployment's server
+    /// key (recording it on first use).
+    ///
+    /// # Errors
+    /// [`KeyCheckError::Mismatch`] when it was another key; a store
+    /// failure.
+    pub async fn check_server_key(&self) -> Result<(), KeyCheckError> {
+        let fingerprint = self.env.config().server_key.fingerprint();
+        if self.store.check_key_fingerprint(&fingerprint).await? {
+            Ok(())
+        } else {
+            Err(KeyCheckError::Mismatch)
+        }
     }
 
     /// Checks the store answers and is migrated.

@@ -1,15 +1,21 @@
 //! Delivering the outbox: claim what is due, deliver it (send an email,
 //! fulfil a link request), record the outcome with backoff on failure.
 //! The loop that calls [`Outbox::deliver_due`] lives with the runtime;
-//! this is what one pass does.
+//! this is what one pass does. Also what operators do with the outbox:
+//! read it, retry what failed, and forget what was sent long ago.
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Duration, Utc};
+
+use crate::error_chain;
 use crate::model::{
-    Account, ClaimToken, Cursor, Delivery, OutboxId, OutboxMessage, OutboxPayload, OutboxStatus,
-    Page, PageRequest,
+    Account, ClaimToken, Cursor, Delivery, LinkId, LinkState, OutboxId, OutboxMessage,
+    OutboxPayload, OutboxStatus, Page, PageRequest,
 };
-use crate::ports::{Mailer, OutboxStore, StoreError};
+use crate::ports::{
+    AccessStore, Batch, BatchStore, Conflict, CrmStore, Mailer, OutboxStore, Store, StoreError,
+};
 
 use super::Env;
 use super::links::Links;
@@ -18,6 +24,10 @@ use super::links::Links;
 pub enum OutboxError {
     #[error("no outbox item with this id")]
     NotFound,
+    #[error(
+        "the email's link has to be replaced and cannot be: the client's portal is closed, or the contact was deactivated or given another address"
+    )]
+    PortalClosed,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -31,14 +41,37 @@ pub struct DeliveryReport {
     pub failed: usize,
     /// Failed for the last time.
     pub dead: usize,
-    /// Taken over by another worker before this one finished.
+    /// Taken over by another worker, or left for one because this one's
+    /// lease ran short.
     pub lost: usize,
+}
+
+/// How long sent items stay in the outbox for operators to look up.
+pub const SENT_RETENTION: Duration = Duration::days(30);
+
+/// How long before its lease ends a worker stops starting deliveries of
+/// the items it claimed (at most this, at most half the lease): a delivery
+/// started later could still be running when another worker takes the
+/// item over.
+const LEASE_MARGIN: Duration = Duration::seconds(30);
+
+/// How one claimed item's delivery ended.
+enum Done {
+    /// Record this outcome under the claim.
+    Settle(Delivery),
+    /// The delivery recorded itself (a fulfilled link request).
+    Settled,
+    /// Another worker took the item over.
+    Lost,
 }
 
 /// The outbox and its delivery.
 #[derive(Clone)]
 pub struct Outbox {
     store: Arc<dyn OutboxStore>,
+    access: Arc<dyn AccessStore>,
+    crm: Arc<dyn CrmStore>,
+    batches: Arc<dyn BatchStore>,
     mailer: Arc<dyn Mailer>,
     links: Links,
     env: Env,
@@ -54,13 +87,16 @@ impl std::fmt::Debug for Outbox {
 
 impl Outbox {
     pub(crate) fn new(
-        store: Arc<dyn OutboxStore>,
+        store: &Arc<dyn Store>,
         mailer: Arc<dyn Mailer>,
         links: Links,
         env: Env,
     ) -> Self {
         Self {
-            store,
+            store: store.clone(),
+            access: store.clone(),
+            crm: store.clone(),
+            batches: store.clone(),
             mailer,
             links,
             env,
@@ -68,8 +104,10 @@ impl Outbox {
     }
 
     /// One pass: claims what is due (at most the policy's batch) and
-    /// delivers each item. A store failure while claiming ends the pass;
-    /// a failure delivering one item is recorded on that item.
+    /// delivers each item while the claim's lease leaves time for it; the
+    /// items it has no time left for wait for their lease to end and are
+    /// taken over. A store failure while claiming ends the pass; a failure
+    /// delivering one item is recorded on that item.
     ///
     /// # Errors
     /// When the store fails.
@@ -77,36 +115,56 @@ impl Outbox {
         let policy = self.env.config().outbox;
         let now = self.env.now();
         let claim = ClaimToken(uuid::Builder::from_random_bytes(random_16(&self.env)).into_uuid());
+        let lease_until = now + policy.lease;
         let claimed = self
             .store
-            .claim_outbox(claim, now, now + policy.lease, policy.batch)
+            .claim_outbox(claim, now, lease_until, policy.batch)
             .await?;
         let mut report = DeliveryReport {
             claimed: claimed.len(),
             ..DeliveryReport::default()
         };
+        let last_start = lease_until - LEASE_MARGIN.min(policy.lease / 2);
         for message in claimed {
-            let outcome = self.deliver(&message, claim).await;
-            let settled = match &outcome {
-                // A fulfilled link request settled itself with its links.
-                Some(outcome) => self.store.settle_outbox(message.id, claim, outcome).await?,
-                None => true,
+            if self.env.now() >= last_start {
+                report.lost += 1;
+                continue;
+            }
+            let outcome = match self.deliver(&message, claim).await {
+                Done::Settle(outcome) => outcome,
+                Done::Settled => {
+                    report.sent += 1;
+                    continue;
+                }
+                Done::Lost => {
+                    report.lost += 1;
+                    continue;
+                }
             };
-            match (settled, outcome) {
-                (false, _) => report.lost += 1,
-                (true, None | Some(Delivery::Sent { .. })) => report.sent += 1,
-                (true, Some(Delivery::Failed { .. })) => report.failed += 1,
-                (true, Some(Delivery::Dead { .. })) => report.dead += 1,
+            if !self
+                .store
+                .settle_outbox(message.id, claim, &outcome)
+                .await?
+            {
+                report.lost += 1;
+                continue;
+            }
+            match outcome {
+                Delivery::Sent { .. } => report.sent += 1,
+                Delivery::Failed { .. } => report.failed += 1,
+                Delivery::Dead { .. } => report.dead += 1,
             }
         }
         Ok(report)
     }
 
-    /// Delivers one claimed item; the outcome to record, or `None` when the
-    /// delivery recorded itself.
-    async fn deliver(&self, message: &OutboxMessage, claim: ClaimToken) -> Option<Delivery> {
+    /// Delivers one claimed item.
+    async fn deliver(&self, message: &OutboxMessage, claim: ClaimToken) -> Done {
         let policy = self.env.config().outbox;
         let failed = |error: String, link| {
+            // Mail errors name the server and what it said, never
+            // credentials; a page of it is enough.
+            let error = error.chars().take(1000).collect();
             policy.after_failure(
                 message.attempts,
                 self.env.now(),
@@ -123,15 +181,16 @@ impl Outbox {
                     email = email.with_link_token(token.expose());
                 }
                 email.message_key = Some(message.id.to_string());
-                match self.mailer.send(&email).await {
-                    Ok(()) => Some(Delivery::Sent { at: self.env.now() }),
-                    Err(err) => Some(failed(error_chain(&err), *link)),
-                }
+                Done::Settle(match self.mailer.send(&email).await {
+                    Ok(()) => Delivery::Sent { at: self.env.now() },
+                    Err(err) => failed(error_chain(&err), *link),
+                })
             }
             OutboxPayload::LinkRequest(job) => {
                 match self.links.fulfil_request(message, job, claim).await {
-                    Ok(_) => None,
-                    Err(err) => Some(failed(error_chain(&err), None)),
+                    Ok(Some(_)) => Done::Settled,
+                    Ok(None) => Done::Lost,
+                    Err(err) => Done::Settle(failed(error_chain(&err), None)),
                 }
             }
         }
@@ -167,20 +226,63 @@ impl Outbox {
     }
 
     /// Tries a failed or dead item again, now and with a fresh count of
-    /// attempts. Retrying an item that is pending, being sent or sent
-    /// changes nothing.
+    /// attempts. An email whose link was revoked when it was given up on,
+    /// or has expired meanwhile, gets a fresh link in its place first, so
+    /// what finally arrives works. Retrying an item that is pending, being
+    /// sent or sent changes nothing.
     ///
     /// # Errors
-    /// [`OutboxError::NotFound`].
+    /// [`OutboxError::NotFound`]; [`OutboxError::PortalClosed`] when the
+    /// email needs a fresh link and its contact may not have one.
     pub async fn retry(
         &self,
         account: &Account,
         id: OutboxId,
     ) -> Result<OutboxMessage, OutboxError> {
+        let message = self.message(account, id).await?;
+        if !matches!(message.status, OutboxStatus::Failed | OutboxStatus::Dead) {
+            return Ok(message);
+        }
+        let now = self.env.now();
+        let relink = match &message.payload {
+            OutboxPayload::Email {
+                link: Some(link), ..
+            } => self.replacement_link(account, *link, now).await?,
+            _ => None,
+        };
         self.store
-            .retry_outbox(account.id, id, self.env.now())
+            .retry_outbox(account.id, id, now, relink)
             .await?
             .ok_or(OutboxError::NotFound)
+    }
+
+    /// A fresh link, stored, standing in for `link` when `link` can no
+    /// longer be used; `None` when it still can.
+    async fn replacement_link(
+        &self,
+        account: &Account,
+        link: LinkId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<LinkId>, OutboxError> {
+        let Some(old) = self.access.link(account.id, link).await? else {
+            return Ok(None);
+        };
+        if old.state(now) == LinkState::Usable {
+            return Ok(None);
+        }
+        let contact = self
+            .crm
+            .contact(account.id, old.contact_id)
+            .await?
+            .ok_or(OutboxError::PortalClosed)?;
+        let fresh = self
+            .links
+            .mint(account, &contact, old.document_id, old.purpose);
+        match self.batches.commit(&Batch::new().with(fresh.write())).await {
+            Ok(_) => Ok(Some(fresh.link.id)),
+            Err(StoreError::Conflict(Conflict::PortalClosed)) => Err(OutboxError::PortalClosed),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// How many items of all accounts are in each status.
@@ -190,23 +292,20 @@ impl Outbox {
     pub async fn backlog(&self) -> Result<Vec<(OutboxStatus, u64)>, StoreError> {
         self.store.outbox_backlog().await
     }
+
+    /// Deletes sent items older than [`SENT_RETENTION`]; returns how many.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn forget_old(&self) -> Result<u64, StoreError> {
+        self.store
+            .forget_sent(self.env.now() - SENT_RETENTION)
+            .await
+    }
 }
 
 fn random_16(env: &Env) -> [u8; 16] {
     let mut bytes = [0u8; 16];
     env.random().fill(&mut bytes);
     bytes
-}
-
-/// `err` and its causes on one line, as the outbox records a failure. Mail
-/// errors name the server and what it said, never credentials.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text.chars().take(1000).collect()
 }

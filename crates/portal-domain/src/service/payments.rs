@@ -37,9 +37,10 @@ pub struct PaymentInput {
 }
 
 /// Marking an invoice paid: a manual payment of everything it still owes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct MarkPaid {
-    pub kind: ManualKind,
+    /// How the money came; `other` when the operator does not say.
+    pub kind: Option<ManualKind>,
     pub reference: Option<Reference>,
     /// When the money arrived; now when `None`.
     pub received_at: Option<DateTime<Utc>>,
@@ -78,6 +79,10 @@ pub enum PaymentError {
     ContactNotFound,
     #[error("the contact is deactivated")]
     ContactInactive,
+    #[error(
+        "the client is inactive and gets no emails; record the payment without notify_contact_id"
+    )]
+    ClientInactive,
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     #[error("allocations[{index}]: {problem}")]
@@ -326,7 +331,7 @@ impl Payments {
             PaymentInput {
                 client_id: document.client_id(),
                 amount: open,
-                method: PaymentMethod::Manual(how.kind),
+                method: PaymentMethod::Manual(how.kind.unwrap_or(ManualKind::Other)),
                 reference: how.reference,
                 received_at: how.received_at.unwrap_or_else(|| self.env.now()),
                 allocations: vec![Allocation {
@@ -360,16 +365,21 @@ impl Payments {
             let now = self.env.now();
             let refund = payment.refund(refund_id, amount, reason.clone(), now)?;
             let mut invoices = Vec::new();
+            let mut stale = false;
             for (document, entry) in refund.ledger_entries() {
-                let Some(invoice) = self.documents.document(account.id, document).await? else {
-                    return Err(PaymentError::ChangedConcurrently);
-                };
                 // The payment's own records say this much was applied, so
-                // a refusal means the invoice changed under us.
-                let Ok(updated) = invoice.with_entries([entry], now) else {
-                    return Err(PaymentError::ChangedConcurrently);
-                };
-                invoices.push(updated);
+                // a refusal means another refund of it committed after the
+                // payment was read: read both again.
+                match self.documents.document(account.id, document).await? {
+                    Some(invoice) => match invoice.with_entries([entry], now) {
+                        Ok(updated) => invoices.push(updated),
+                        Err(_) => stale = true,
+                    },
+                    None => return Err(PaymentError::ChangedConcurrently),
+                }
+            }
+            if stale {
+                continue;
             }
             let mut batch = Batch::new();
             batch.push(Write::InsertRefund {
@@ -409,6 +419,9 @@ impl Payments {
         let Some(id) = contact else {
             return Ok(None);
         };
+        if !client.active {
+            return Err(PaymentError::ClientInactive);
+        }
         let contact = self
             .crm
             .contact(account.id, id)
@@ -454,27 +467,15 @@ impl Payments {
         updated: &[Document],
     ) -> Result<Vec<Money>, StoreError> {
         let latest: HashMap<DocumentId, &Document> = updated.iter().map(|d| (d.id(), d)).collect();
-        let mut due: Vec<Money> = Vec::new();
-        for document in self
+        let documents = self
             .documents
             .client_documents(account.id, client.id)
-            .await?
-        {
-            let document = latest.get(&document.id()).copied().unwrap_or(&document);
-            if !document.is_outstanding() {
-                continue;
-            }
-            let amount = document.amount_due();
-            match due.iter_mut().find(|m| m.currency() == amount.currency()) {
-                Some(sum) => {
-                    *sum = sum
-                        .checked_add(amount)
-                        .map_err(|e| StoreError::Backend(Box::new(e)))?;
-                }
-                None => due.push(amount),
-            }
-        }
-        Ok(due)
+            .await?;
+        let due = documents.iter().filter_map(|document| {
+            let document = latest.get(&document.id()).copied().unwrap_or(document);
+            document.is_outstanding().then(|| document.amount_due())
+        });
+        Money::totals(due).map_err(|e| StoreError::Backend(Box::new(e)))
     }
 }
 

@@ -107,21 +107,8 @@ impl PortalViews {
         let (mut outstanding, documents): (Vec<_>, Vec<_>) =
             all.into_iter().partition(Document::is_outstanding);
         outstanding.sort_by_key(|d| (d.due_date(), d.issue_date()));
-        let mut total_due: Vec<Money> = Vec::new();
-        for doc in &outstanding {
-            let due = doc.amount_due();
-            match total_due
-                .iter_mut()
-                .find(|m| m.currency() == due.currency())
-            {
-                Some(sum) => {
-                    *sum = sum
-                        .checked_add(due)
-                        .map_err(|e| StoreError::Backend(Box::new(e)))?;
-                }
-                None => total_due.push(due),
-            }
-        }
+        let total_due = Money::totals(outstanding.iter().map(Document::amount_due))
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
         let payments = self
             .payments
             .payments(

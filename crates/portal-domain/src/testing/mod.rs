@@ -80,6 +80,9 @@ impl RandomSource for SeededRandom {
 pub struct RecordingMailer {
     sent: Mutex<Vec<Email>>,
     failing: Mutex<bool>,
+    /// A clock each send moves forward, and by how much: a slow mail
+    /// server, without waiting.
+    slowness: Mutex<Option<(std::sync::Arc<FixedClock>, Duration)>>,
 }
 
 impl RecordingMailer {
@@ -90,11 +93,19 @@ impl RecordingMailer {
     pub fn fail_from_now_on(&self, failing: bool) {
         *self.failing.lock().unwrap_or_else(|e| e.into_inner()) = failing;
     }
+
+    /// Makes every send from now on take `each` on `clock`.
+    pub fn take_time_per_send(&self, clock: &std::sync::Arc<FixedClock>, each: Duration) {
+        *self.slowness.lock().unwrap_or_else(|e| e.into_inner()) = Some((clock.clone(), each));
+    }
 }
 
 #[async_trait]
 impl Mailer for RecordingMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
+        if let Some((clock, each)) = &*self.slowness.lock().unwrap_or_else(|e| e.into_inner()) {
+            clock.advance(*each);
+        }
         if *self.failing.lock().unwrap_or_else(|e| e.into_inner()) {
             return Err(MailError("the test mailer was told to fail".into()));
         }

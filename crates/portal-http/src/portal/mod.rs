@@ -14,6 +14,7 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
@@ -25,7 +26,19 @@ const ICON: &str = include_str!("../../assets/icon.svg");
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/portal") }))
-        .route(&links::route(), get(links::landing).post(links::redeem))
+        .route(
+            &links::route(),
+            get(links::landing)
+                .post(links::redeem)
+                // The token is in these pages' URL: not even this server's
+                // own stylesheet request (nor a proxy logging it) gets
+                // more than the origin as Referer. Forms still carry
+                // their real Origin.
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("strict-origin"),
+                )),
+        )
         .route("/portal", get(home::home))
         .route("/portal/documents/{id}", get(document::document))
         .route("/portal/logout", post(sign_out::logout))

@@ -8,7 +8,7 @@ use portal_domain::ports::{
     AccessStore, Redemption, Revocation, SessionContext, SessionFilter, StoreResult,
 };
 use portal_domain::{
-    Account, AccountId, AuditEvent, Client, Contact, MagicLink, PageRequest, PortalSession,
+    Account, AccountId, AuditEvent, Client, Contact, LinkId, MagicLink, PageRequest, PortalSession,
     RevokeReason, SessionId, TokenHash,
 };
 
@@ -56,6 +56,19 @@ impl AccessStore for Database {
         row.map(MagicLink::try_from).transpose()
     }
 
+    async fn link(&self, account: AccountId, id: LinkId) -> StoreResult<Option<MagicLink>> {
+        let mut conn = self.conn().await?;
+        let row: Option<LinkRow> = with_conn!(conn, |c| magic_links::table
+            .filter(magic_links::id.eq(Id(id.as_uuid())))
+            .filter(magic_links::account_id.eq(Id(account.as_uuid())))
+            .select(LinkRow::as_select())
+            .first(c)
+            .await
+            .optional())
+        .map_err(backend)?;
+        row.map(MagicLink::try_from).transpose()
+    }
+
     async fn redeem_link(&self, r: Redemption<'_>) -> StoreResult<bool> {
         let at = Time(r.at);
         let link = Id(r.link_id.as_uuid());
@@ -74,7 +87,7 @@ impl AccessStore for Database {
                 // (then this refuses) or waits for this to commit (then it
                 // revokes the session this creates).
                 lock_open_client!(c, client);
-                require_active_contact!(c, contact);
+                require_active_contact!(c, contact, None::<&str>);
                 // The race is decided here: only one transaction can move
                 // used_at from NULL; on PostgreSQL the others wait for the
                 // row lock, re-check the condition and update nothing.

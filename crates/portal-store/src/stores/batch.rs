@@ -28,6 +28,7 @@ enum Op {
     InsertLink {
         client: Id,
         contact: Id,
+        email: String,
         link: LinkRow,
         pending: Option<SessionRow>,
     },
@@ -60,9 +61,14 @@ enum Op {
 impl From<&Write> for Op {
     fn from(write: &Write) -> Self {
         match write {
-            Write::InsertLink { link, pending } => Self::InsertLink {
+            Write::InsertLink {
+                link,
+                pending,
+                email,
+            } => Self::InsertLink {
                 client: Id(link.client_id.as_uuid()),
                 contact: Id(link.contact_id.as_uuid()),
+                email: email.as_str().to_owned(),
                 link: LinkRow::from(link),
                 pending: pending
                     .as_ref()
@@ -126,13 +132,14 @@ macro_rules! apply {
             Op::InsertLink {
                 client,
                 contact,
+                email,
                 link,
                 pending,
             } => {
                 // The client's row lock first: a portal closing now either
                 // finished (this refuses) or waits and revokes this link.
                 lock_open_client!($c, *client);
-                require_active_contact!($c, *contact);
+                require_active_contact!($c, *contact, Some(email.as_str()));
                 diesel::insert_into(magic_links::table)
                     .values(link)
                     .execute($c)

@@ -246,8 +246,11 @@ impl CrmStore for Database {
                     return Ok(0);
                 };
                 let at = Time(revocation.at);
+                // The client filter lets the live-session and unused-link
+                // indexes (both on the client) serve these updates.
                 let ended = diesel::update(
                     sessions::table
+                        .filter(sessions::client_id.eq(client))
                         .filter(sessions::contact_id.eq(id))
                         .filter(sessions::revoked_at.is_null())
                         .filter(sessions::expires_at.gt(at)),
@@ -260,6 +263,7 @@ impl CrmStore for Database {
                 .await?;
                 diesel::update(
                     magic_links::table
+                        .filter(magic_links::client_id.eq(client))
                         .filter(magic_links::contact_id.eq(id))
                         .filter(magic_links::used_at.is_null())
                         .filter(magic_links::revoked_at.is_null()),

@@ -89,18 +89,21 @@ macro_rules! lock_open_client {
 }
 use lock_open_client;
 
-/// Refuses, as a closed portal, when the contact is not active. Run after
-/// [`lock_open_client!`]: contact updates take the same client row lock
-/// first, so the answer holds until the transaction ends.
+/// Refuses, as a closed portal, when the contact is not active (or, given
+/// an address, no longer has it). Run after [`lock_open_client!`]: contact
+/// updates take the same client row lock first, so the answer holds until
+/// the transaction ends.
 macro_rules! require_active_contact {
-    ($c:expr, $contact:expr) => {{
+    ($c:expr, $contact:expr, $email:expr) => {{
         use $crate::schema::contacts;
-        let active: i64 = contacts::table
+        let mut query = contacts::table
             .filter(contacts::id.eq($contact))
             .filter(contacts::active.eq(true))
-            .count()
-            .get_result($c)
-            .await?;
+            .into_boxed();
+        if let Some(email) = $email {
+            query = query.filter(contacts::email.eq(email));
+        }
+        let active: i64 = query.count().get_result($c).await?;
         if active != 1 {
             return Err(Refusal::PortalClosed);
         }
@@ -221,5 +224,33 @@ impl Store for Database {
                 format!("migrations not applied yet: {}", pending.join(", ")).into(),
             ))
         }
+    }
+
+    async fn check_key_fingerprint(&self, fingerprint: &str) -> StoreResult<bool> {
+        use crate::schema::deployment;
+        const NAME: &str = "server_key_fingerprint";
+        let mut conn = self.conn().await?;
+        let known: String = with_conn!(conn, |c| {
+            diesel_async::AsyncConnection::transaction::<_, diesel::result::Error, _>(
+                c,
+                async |c| {
+                    // The first process to ask records its key; the others,
+                    // racing or later, read what it recorded.
+                    diesel::insert_into(deployment::table)
+                        .values((deployment::name.eq(NAME), deployment::value.eq(fingerprint)))
+                        .on_conflict_do_nothing()
+                        .execute(c)
+                        .await?;
+                    deployment::table
+                        .filter(deployment::name.eq(NAME))
+                        .select(deployment::value)
+                        .first(c)
+                        .await
+                },
+            )
+            .await
+        })
+        .map_err(backend)?;
+        Ok(known == fingerprint)
     }
 }

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use portal_domain::ports::{OutboxStore, StoreResult};
 use portal_domain::{
-    AccountId, ClaimToken, Delivery, OutboxId, OutboxMessage, OutboxStatus, PageRequest,
+    AccountId, ClaimToken, Delivery, LinkId, OutboxId, OutboxMessage, OutboxStatus, PageRequest,
 };
 
 use super::{IDS_PER_QUERY, Refusal, keyset, settle};
@@ -286,12 +286,14 @@ impl OutboxStore for Database {
         account: AccountId,
         id: OutboxId,
         now: DateTime<Utc>,
+        relink: Option<LinkId>,
     ) -> StoreResult<Option<OutboxMessage>> {
         let (account, id) = (Id(account.as_uuid()), Id(id.as_uuid()));
+        let relink = relink.map(|link| Id(link.as_uuid()));
         let mut conn = self.conn().await?;
-        let rows: Vec<OutboxRow> =
-            with_conn!(conn, |c| {
-                c.transaction::<_, diesel::result::Error, _>(async |c| {
+        let rows: Vec<OutboxRow> = with_conn!(conn, |c| {
+            c.transaction::<_, diesel::result::Error, _>(async |c| {
+                let retried =
                     diesel::update(
                         outbox::table
                             .filter(outbox::id.eq(id))
@@ -308,17 +310,37 @@ impl OutboxStore for Database {
                     ))
                     .execute(c)
                     .await?;
-                    outbox::table
-                        .filter(outbox::id.eq(id))
-                        .filter(outbox::account_id.eq(account))
-                        .select(OutboxRow::as_select())
-                        .load(c)
-                        .await
-                })
-                .await
+                if let (1, Some(link)) = (retried, relink) {
+                    diesel::update(outbox_emails::table.filter(outbox_emails::outbox_id.eq(id)))
+                        .set(outbox_emails::link_id.eq(Some(link)))
+                        .execute(c)
+                        .await?;
+                }
+                outbox::table
+                    .filter(outbox::id.eq(id))
+                    .filter(outbox::account_id.eq(account))
+                    .select(OutboxRow::as_select())
+                    .load(c)
+                    .await
             })
-            .map_err(backend)?;
+            .await
+        })
+        .map_err(backend)?;
         Ok(Self::assemble_outbox(&mut conn, rows).await?.pop())
+    }
+
+    async fn forget_sent(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut conn = self.conn().await?;
+        // What the item did goes with it (ON DELETE CASCADE).
+        let deleted = with_conn!(conn, |c| diesel::delete(
+            outbox::table
+                .filter(outbox::status.eq(OutboxStatus::Sent.as_str()))
+                .filter(outbox::sent_at.lt(Time(before)))
+        )
+        .execute(c)
+        .await)
+        .map_err(backend)?;
+        Ok(deleted as u64)
     }
 
     async fn outbox_backlog(&self) -> StoreResult<Vec<(OutboxStatus, u64)>> {

@@ -108,7 +108,7 @@ fn voiding_follows_each_kinds_rules() {
     let w = World::new();
     let invoice = w.sent(&w.invoice(&w.client, "INV-1"), &w.contact);
     let how = MarkPaid {
-        kind: crate::model::ManualKind::Check,
+        kind: Some(crate::model::ManualKind::Check),
         reference: None,
         received_at: None,
         notify_contact: None,

@@ -104,14 +104,24 @@ fn an_email_given_up_on_revokes_its_link_until_an_operator_retries() {
         Err(RedeemError::Rejected(LinkRejection::Revoked))
     ));
 
-    // An operator retries once mail works again: it goes out, and says so.
+    // An operator retries once mail works again: it goes out with a fresh
+    // link in place of the revoked one, and the link works.
     w.mailer.fail_from_now_on(false);
     let retried = block_on(w.s.outbox.retry(&w.account, dead[0].id)).unwrap();
     assert_eq!(
         (retried.status, retried.attempts),
         (OutboxStatus::Pending, 0)
     );
+    let OutboxPayload::Email {
+        link: Some(fresh), ..
+    } = &retried.payload
+    else {
+        panic!("a link email");
+    };
+    assert_ne!(fresh, link);
     assert_eq!(w.deliver().sent, 1);
+    let delivered = link_token(&w.last_email());
+    assert!(block_on(w.s.links.redeem_link(&delivered, &browser(), None)).is_ok());
     let backlog = block_on(w.s.outbox.backlog()).unwrap();
     assert!(backlog.contains(&(OutboxStatus::Sent, 1)));
     assert!(backlog.contains(&(OutboxStatus::Dead, 0)));
@@ -144,4 +154,50 @@ fn a_worker_that_dies_mid_delivery_loses_its_items_to_another_after_the_lease() 
     assert!(!block_on(w.store.settle_outbox(taken[0].id, claim, &late)).unwrap());
     let item = block_on(w.s.outbox.message(&w.account, taken[0].id)).unwrap();
     assert_eq!((item.status, item.attempts), (OutboxStatus::Sent, 2));
+}
+
+#[test]
+fn a_retry_is_refused_when_the_contact_may_no_longer_have_a_link() {
+    let w = World::new();
+    w.mailer.fail_from_now_on(true);
+    block_on(w.s.links.portal_link(&w.account, w.contact.id, None, true)).unwrap();
+    let policy = w.s.config().outbox;
+    for _ in 0..policy.max_attempts {
+        w.deliver();
+        w.clock.advance(policy.max_delay);
+    }
+    let dead = block_on(
+        w.s.outbox
+            .messages(&w.account, Some(OutboxStatus::Dead), page()),
+    )
+    .unwrap()
+    .items;
+    let patch = crate::model::ContactPatch {
+        active: Some(false),
+        ..Default::default()
+    };
+    block_on(w.s.crm.update_contact(&w.account, w.contact.id, patch)).unwrap();
+    assert!(matches!(
+        block_on(w.s.outbox.retry(&w.account, dead[0].id)),
+        Err(crate::service::OutboxError::PortalClosed)
+    ));
+    let still = block_on(w.s.outbox.message(&w.account, dead[0].id)).unwrap();
+    assert_eq!(still.status, OutboxStatus::Dead);
+}
+
+#[test]
+fn a_worker_starts_no_delivery_its_lease_may_not_cover() {
+    let w = World::new();
+    let policy = w.s.config().outbox;
+    block_on(w.s.links.portal_link(&w.account, w.contact.id, None, true)).unwrap();
+    w.clock.advance(Duration::seconds(1));
+    block_on(w.s.links.portal_link(&w.account, w.contact.id, None, true)).unwrap();
+    // A mail server so slow that the first delivery eats the lease.
+    w.mailer.take_time_per_send(&w.clock, policy.lease);
+    let report = block_on(w.s.outbox.deliver_due()).unwrap();
+    assert_eq!((report.claimed, report.sent, report.lost), (2, 1, 1));
+    // The item left behind is taken over once the lease has ended.
+    w.mailer.take_time_per_send(&w.clock, Duration::zero());
+    assert_eq!(w.deliver().sent, 1);
+    assert_eq!(w.mailer.sent().len(), 2, "each email once");
 }

@@ -233,7 +233,7 @@ fn marking_paid_records_a_full_manual_payment() {
     )
     .unwrap();
     let how = MarkPaid {
-        kind: ManualKind::Check,
+        kind: Some(ManualKind::Check),
         reference: Some(Reference::parse("reference", "Cheque 2231").unwrap()),
         received_at: None,
         notify_contact: None,
@@ -331,4 +331,29 @@ fn the_portal_shows_partly_paid_invoices_as_outstanding_and_the_payment_history(
     assert_eq!(home.payments.len(), 1);
     assert_eq!(home.payments[0].id(), recorded.payment.id());
     assert_eq!(home.invoice_number(invoice.id()), Some("INV-1"));
+}
+
+#[test]
+fn an_inactive_client_gets_no_receipt_even_when_a_contact_is_named() {
+    let w = World::new();
+    let invoice = w.sent(&w.invoice(&w.client, "INV-1"), &w.contact);
+    let patch = crate::model::ClientPatch {
+        active: Some(false),
+        ..Default::default()
+    };
+    block_on(w.s.crm.update_client(&w.account, w.client.id, patch)).unwrap();
+    let mut named = payment(&w, 1_000, &[(&invoice, 1_000)]);
+    named.notify_contact = Some(w.contact.id);
+    assert!(matches!(
+        block_on(w.s.payments.record_payment(&w.account, named)),
+        Err(PaymentError::ClientInactive)
+    ));
+    // Recorded without a named contact: kept, and no email goes out.
+    let recorded = block_on(
+        w.s.payments
+            .record_payment(&w.account, payment(&w, 1_000, &[(&invoice, 1_000)])),
+    )
+    .unwrap();
+    assert!(recorded.receipts_to.is_empty());
+    assert_eq!(w.reload(&invoice).amount_paid().minor(), 1_000);
 }

@@ -54,7 +54,7 @@ proptest! {
             }
             if *state == 2 {
                 block_on(w.s.payments.mark_paid(&w.account, doc.id(), crate::service::MarkPaid {
-                    kind: crate::model::ManualKind::BankTransfer,
+                    kind: Some(crate::model::ManualKind::BankTransfer),
                     reference: None,
                     received_at: None,
                     notify_contact: None,

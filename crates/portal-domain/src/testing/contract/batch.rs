@@ -34,6 +34,7 @@ pub async fn a_batch_applies_every_write(store: &dyn Store) {
         .with(Write::InsertLink {
             link: link.clone(),
             pending: Some(pending.clone()),
+            email: contact.email.clone(),
         })
         .with(Write::UpdateDocument(sent.clone()))
         .with(Write::RecordRecipient {
@@ -105,6 +106,7 @@ async fn everything(f: &Fixture<'_>, client: &Client) -> Everything {
         .with(Write::InsertLink {
             link,
             pending: None,
+            email: contact.email.clone(),
         })
         .with(Write::InsertPayment(payment.clone()))
         .with(Write::UpdateDocument(paid))
@@ -262,6 +264,7 @@ pub async fn a_closed_portal_late_in_a_batch_writes_nothing(store: &dyn Store) {
     let refused = everything.batch.clone().with(Write::InsertLink {
         link: late.clone(),
         pending: None,
+        email: someone.email.clone(),
     });
     match store.commit(&refused).await {
         Err(StoreError::Conflict(Conflict::PortalClosed)) => {}

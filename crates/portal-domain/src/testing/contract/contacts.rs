@@ -289,3 +289,40 @@ pub async fn an_inactive_contact_takes_no_new_links_or_sessions(store: &dyn Stor
     assert_eq!(stored.used_at, None);
     assert_eq!(store.session(account.id, session.id).await.unwrap(), None);
 }
+
+pub async fn a_link_minted_for_an_old_address_is_not_stored(store: &dyn Store) {
+    use crate::ports::{Batch, Write};
+    let f = Fixture::new(store);
+    let account = f.account("Account").await;
+    let client = f.client(&account, "Acme").await;
+    let contact = f.contact(&client, "old@acme.example").await;
+    let moved = Contact {
+        email: EmailAddress::parse("email", "new@acme.example").unwrap(),
+        ..contact.clone()
+    };
+    assert!(
+        store
+            .update_contact(&contact, &moved, None)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A link minted while the contact still had the old address.
+    let (link, token) = f.link(&contact, None, f.now + Duration::days(1));
+    let stale = Batch::new().with(Write::InsertLink {
+        link: link.clone(),
+        pending: None,
+        email: contact.email.clone(),
+    });
+    match store.commit(&stale).await {
+        Err(StoreError::Conflict(Conflict::PortalClosed)) => {}
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(store.link_by_token(&token.hash()).await.unwrap(), None);
+    let current = Batch::new().with(Write::InsertLink {
+        link,
+        pending: None,
+        email: moved.email,
+    });
+    assert!(store.commit(&current).await.unwrap());
+}

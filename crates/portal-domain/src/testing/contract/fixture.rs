@@ -231,9 +231,15 @@ impl<'a> Fixture<'a> {
         link: &MagicLink,
         pending: Option<&PortalSession>,
     ) -> StoreResult<bool> {
+        let contact = self
+            .store
+            .contact(link.account_id, link.contact_id)
+            .await?
+            .expect("the link's contact is stored");
         let batch = Batch::new().with(Write::InsertLink {
             link: link.clone(),
             pending: pending.cloned(),
+            email: contact.email,
         });
         self.store.commit(&batch).await
     }

@@ -227,6 +227,13 @@ pub async fn expired_requests_are_forgotten(store: &dyn Store) {
     assert_eq!(store.forget_expired_requests(later).await.unwrap(), 0);
 }
 
+pub async fn the_first_server_key_is_the_only_one(store: &dyn Store) {
+    assert!(store.check_key_fingerprint("aaaa1111").await.unwrap());
+    assert!(store.check_key_fingerprint("aaaa1111").await.unwrap());
+    assert!(!store.check_key_fingerprint("bbbb2222").await.unwrap());
+    assert!(store.check_key_fingerprint("aaaa1111").await.unwrap());
+}
+
 pub async fn the_store_answers_pings(store: &dyn Store) {
     store.ping().await.unwrap();
     let f = Fixture::new(store);

@@ -121,6 +121,10 @@ macro_rules! store_contract_tests {
             a_request_key_is_begun_once,
             stale_requests_are_taken_over,
             finishing_and_abandoning_need_the_claim,
+            the_first_server_key_is_the_only_one,
+            a_retry_can_point_an_email_at_a_fresh_link,
+            sent_items_are_forgotten_after_a_while,
+            a_link_minted_for_an_old_address_is_not_stored,
             expired_requests_are_forgotten,
             the_store_answers_pings,
         );

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 
-use crate::model::{Cursor, OutboxId, OutboxMessage, OutboxStatus};
+use crate::model::{Cursor, OutboxId, OutboxMessage, OutboxPayload, OutboxStatus};
 use crate::ports::Store;
 
 use super::outbox::item;
@@ -61,7 +61,7 @@ pub async fn only_failed_or_dead_items_are_retried(store: &dyn Store) {
     }
     for message in &items {
         let retried = store
-            .retry_outbox(account.id, message.id, f.now)
+            .retry_outbox(account.id, message.id, f.now, None)
             .await
             .unwrap();
         let expected = if matches!(message.status, OutboxStatus::Failed | OutboxStatus::Dead) {
@@ -83,7 +83,7 @@ pub async fn only_failed_or_dead_items_are_retried(store: &dyn Store) {
     let other = f.account("Other").await;
     assert_eq!(
         store
-            .retry_outbox(other.id, items[2].id, f.now)
+            .retry_outbox(other.id, items[2].id, f.now, None)
             .await
             .unwrap(),
         None
@@ -91,7 +91,7 @@ pub async fn only_failed_or_dead_items_are_retried(store: &dyn Store) {
     let unknown = OutboxId::generate(f.random());
     assert_eq!(
         store
-            .retry_outbox(account.id, unknown, f.now)
+            .retry_outbox(account.id, unknown, f.now, None)
             .await
             .unwrap(),
         None
@@ -152,4 +152,85 @@ pub async fn the_outbox_is_listed_newest_first_and_counted(store: &dyn Store) {
     ];
     expected.sort_by_key(|(status, _)| status.as_str());
     assert_eq!(backlog, expected, "every status, of every account");
+}
+
+pub async fn a_retry_can_point_an_email_at_a_fresh_link(store: &dyn Store) {
+    let f = Fixture::new(store);
+    let account = f.account("Account").await;
+    let client = f.client(&account, "Acme").await;
+    let contact = f.contact(&client, "ap@acme.example").await;
+    let (old, _) = f.stored_link(&contact).await;
+    let (fresh, _) = f.stored_link(&contact).await;
+    let mut dead = f.message(&account, "ap@acme.example", Some(old.id), f.now);
+    dead.status = OutboxStatus::Dead;
+    dead.attempts = 8;
+    f.enqueue(&dead).await;
+    let retried = store
+        .retry_outbox(account.id, dead.id, f.now, Some(fresh.id))
+        .await
+        .unwrap()
+        .unwrap();
+    let OutboxPayload::Email { link, .. } = &retried.payload else {
+        panic!("an email");
+    };
+    assert_eq!(*link, Some(fresh.id));
+    assert_eq!(
+        (retried.status, retried.attempts),
+        (OutboxStatus::Pending, 0)
+    );
+    assert_eq!(
+        store.outbox_message(account.id, dead.id).await.unwrap(),
+        Some(retried)
+    );
+    // Links read back by id, within their account only.
+    assert_eq!(
+        store.link(account.id, old.id).await.unwrap(),
+        Some(old.clone())
+    );
+    let other = f.account("Other").await;
+    assert_eq!(store.link(other.id, old.id).await.unwrap(), None);
+}
+
+pub async fn sent_items_are_forgotten_after_a_while(store: &dyn Store) {
+    let f = Fixture::new(store);
+    let account = f.account("Account").await;
+    let old = item(
+        &f,
+        &account,
+        OutboxStatus::Sent,
+        f.now - Duration::days(40),
+        f.now,
+    );
+    let recent = item(
+        &f,
+        &account,
+        OutboxStatus::Sent,
+        f.now - Duration::days(2),
+        f.now,
+    );
+    let dead = item(
+        &f,
+        &account,
+        OutboxStatus::Dead,
+        f.now - Duration::days(40),
+        f.now,
+    );
+    for message in [&old, &recent, &dead] {
+        f.enqueue(message).await;
+    }
+    let forgotten = store.forget_sent(f.now - Duration::days(30)).await.unwrap();
+    assert_eq!(forgotten, 1);
+    assert_eq!(
+        store.outbox_message(account.id, old.id).await.unwrap(),
+        None
+    );
+    for kept in [&recent, &dead] {
+        assert!(
+            store
+                .outbox_message(account.id, kept.id)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{InMemoryStore, paged};
 use crate::model::{
-    AccountId, AuditEvent, ClientId, MagicLink, PageRequest, PortalSession, RevokeReason,
+    AccountId, AuditEvent, ClientId, LinkId, MagicLink, PageRequest, PortalSession, RevokeReason,
     SessionId, TokenHash,
 };
 use crate::ports::{
@@ -20,6 +20,15 @@ impl AccessStore for InMemoryStore {
             .links
             .iter()
             .find(|l| l.token_hash == *token_hash)
+            .cloned())
+    }
+
+    async fn link(&self, account: AccountId, id: LinkId) -> StoreResult<Option<MagicLink>> {
+        Ok(self
+            .state()
+            .links
+            .iter()
+            .find(|l| l.id == id && l.account_id == account)
             .cloned())
     }
 

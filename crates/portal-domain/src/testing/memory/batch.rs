@@ -16,8 +16,16 @@ enum Refusal {
 impl State {
     fn apply(&mut self, write: &Write) -> Result<(), Refusal> {
         match write {
-            Write::InsertLink { link, pending } => {
-                if !self.portal_open(link.client_id) || !self.contact_active(link.contact_id) {
+            Write::InsertLink {
+                link,
+                pending,
+                email,
+            } => {
+                let contact_holds = self
+                    .contacts
+                    .iter()
+                    .any(|c| c.id == link.contact_id && c.active && c.email == *email);
+                if !self.portal_open(link.client_id) || !contact_holds {
                     return Err(Refusal::Error(StoreError::Conflict(Conflict::PortalClosed)));
                 }
                 if let Some(session) = pending {

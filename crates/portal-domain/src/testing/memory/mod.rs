@@ -53,6 +53,7 @@ struct State {
     link_requests: Vec<LinkRequest>,
     outbox: Vec<OutboxRow>,
     idempotency: Vec<IdempotencyRecord>,
+    key_fingerprint: Option<String>,
 }
 
 /// Every table in one mutex: each method is trivially atomic.
@@ -162,6 +163,17 @@ impl State {
 impl Store for InMemoryStore {
     async fn ping(&self) -> StoreResult<()> {
         Ok(())
+    }
+
+    async fn check_key_fingerprint(&self, fingerprint: &str) -> StoreResult<bool> {
+        let mut state = self.state();
+        Ok(match &state.key_fingerprint {
+            Some(known) => known == fingerprint,
+            None => {
+                state.key_fingerprint = Some(fingerprint.to_owned());
+                true
+            }
+        })
     }
 }
 

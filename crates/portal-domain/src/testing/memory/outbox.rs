@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::{InMemoryStore, OutboxRow, paged};
 use crate::model::{
-    AccountId, ClaimToken, Delivery, IdempotencyKey, IdempotencyRecord, IdempotencyState,
-    LinkRequest, LinkRequestCounts, LinkRequestPolicy, OutboxId, OutboxMessage, OutboxStatus,
-    PageRequest, StoredResponse,
+    AccountId, ClaimToken, Delivery, IdempotencyKey, IdempotencyRecord, IdempotencyState, LinkId,
+    LinkRequest, LinkRequestCounts, LinkRequestPolicy, OutboxId, OutboxMessage, OutboxPayload,
+    OutboxStatus, PageRequest, StoredResponse,
 };
 use crate::ports::{IdempotencyStore, LinkRequestStore, OutboxStore, StoreResult};
 
@@ -173,6 +173,7 @@ impl OutboxStore for InMemoryStore {
         account: AccountId,
         id: OutboxId,
         now: DateTime<Utc>,
+        relink: Option<LinkId>,
     ) -> StoreResult<Option<OutboxMessage>> {
         let mut state = self.state();
         let Some(row) = state
@@ -189,8 +190,23 @@ impl OutboxStore for InMemoryStore {
             row.message.status = OutboxStatus::Pending;
             row.message.attempts = 0;
             row.message.next_attempt_at = now;
+            if let (Some(fresh), OutboxPayload::Email { link, .. }) =
+                (relink, &mut row.message.payload)
+            {
+                *link = Some(fresh);
+            }
         }
         Ok(Some(row.message.clone()))
+    }
+
+    async fn forget_sent(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut state = self.state();
+        let count = state.outbox.len();
+        state.outbox.retain(|r| {
+            !(r.message.status == OutboxStatus::Sent
+                && r.message.sent_at.is_some_and(|at| at < before))
+        });
+        Ok((count - state.outbox.len()) as u64)
     }
 
     async fn outbox_backlog(&self) -> StoreResult<Vec<(OutboxStatus, u64)>> {
