@@ -202,7 +202,10 @@ async fn the_document_has_the_structure_of_openapi_3_1() {
             assert!(METHODS.contains(&method.as_str()), "{method} {path}");
             let id = operation["operationId"].as_str().expect("operationId");
             let summary = operation["summary"].as_str().expect("summary");
-            assert!(!summary.is_empty() && !summary.contains('\n'), "{id}: {summary:?}");
+            assert!(
+                !summary.is_empty() && !summary.contains('\n'),
+                "{id}: {summary:?}"
+            );
             assert!(
                 operation_ids.insert(id.to_owned()),
                 "duplicate operationId {id}"

@@ -215,14 +215,17 @@ fn check_bounds(
 pub struct PublicUrl(String);
 
 impl PublicUrl {
+    /// The longest URL taken, in characters as sent.
+    pub const MAX_CHARS: usize = 200;
+
     /// # Errors
     /// When `value` is not an absolute http(s) URL of that shape.
     pub fn parse(field: &str, value: &str) -> Result<Self, ValidationError> {
         let invalid = |why: &str| ValidationError::new(field, why.to_owned());
-        let value = value.trim().trim_end_matches('/');
-        if value.len() > 200 {
+        if value.chars().count() > Self::MAX_CHARS {
             return Err(invalid("must be at most 200 characters"));
         }
+        let value = value.trim().trim_end_matches('/');
         let rest = value
             .strip_prefix("https://")
             .or_else(|| value.strip_prefix("http://"))
@@ -252,6 +255,23 @@ impl PublicUrl {
             return Err(invalid("must name a host"));
         }
         Ok(Self(value.to_owned()))
+    }
+
+    /// What a URL matches once trimmed (ECMA-262 and Python alike): the
+    /// rules of [`PublicUrl::parse`], length aside. A host is anything but
+    /// spaces, control characters and `/?#@\`; after its last `:` comes a
+    /// port (0 to 65535, as a `u16` is read) unless a `]` does (an IPv6
+    /// address).
+    pub fn pattern() -> String {
+        const NOT_HOST: &str =
+            r"\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000/?#@\\";
+        const PORT: &str = r"\+?0*(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
+        let any = format!("[^{NOT_HOST}]");
+        let no_colon = format!("[^{NOT_HOST}:]");
+        let no_colon_bracket = format!(r"[^{NOT_HOST}:\]]");
+        format!(
+            r"^https?://(?:{no_colon}+|{any}*:{no_colon_bracket}*\]{no_colon}*|{any}+:{PORT})/*$"
+        )
     }
 
     pub fn as_str(&self) -> &str {
@@ -394,5 +414,49 @@ mod tests {
         ] {
             assert!(PublicUrl::parse("public_url", bad).is_err(), "{bad}");
         }
+    }
+
+    /// The edges [`PublicUrl::pattern`] states, one by one.
+    #[test]
+    fn the_url_pattern_states_each_rule() {
+        for good in [
+            "http://a",
+            "https://h:0",
+            "https://h:+443",
+            "https://h:0000065535",
+            "http://[::1]",
+            "http://[::1]:1",
+            "http://a:b]c",
+            "http://h:1:2",
+            "http://b\u{fc}cher.example//",
+            "http://<x>",
+        ] {
+            assert!(PublicUrl::parse("public_url", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://h:",
+            "http://h:65536",
+            "http://h:-1",
+            "http://:80",
+            "http://a\u{a0}b",
+            "http://a\u{3000}b",
+            "http://a\u{85}b",
+            r"http://a\b",
+            "HTTP://a",
+            "http:///",
+        ] {
+            assert!(PublicUrl::parse("public_url", bad).is_err(), "{bad}");
+        }
+        // Characters as sent, trailing slashes and spaces included.
+        let longest = format!("https://{}/", "\u{e9}".repeat(PublicUrl::MAX_CHARS - 9));
+        assert!(PublicUrl::parse("public_url", &longest).is_ok());
+        assert!(PublicUrl::parse("public_url", &format!("{longest}/")).is_err());
+        assert!(PublicUrl::parse("public_url", &format!("{longest} ")).is_err());
+        let pattern = PublicUrl::pattern();
+        assert!(
+            pattern.starts_with(r"^https?://(?:[^\u0000-\u0020"),
+            "{pattern}"
+        );
+        assert!(pattern.ends_with("|6553[0-5]))/*$"), "{pattern}");
     }
 }

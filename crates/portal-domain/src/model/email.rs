@@ -13,6 +13,17 @@ pub struct EmailAddress(String);
 
 impl EmailAddress {
     pub const MAX_LEN: usize = 254;
+    /// What an address matches once trimmed (ECMA-262 and Python alike):
+    /// the rules of [`EmailAddress::parse`] but the length of the whole,
+    /// which is [`EmailAddress::MAX_LEN`]. A local part without dots is
+    /// bounded by counting; only one with dots needs the lookahead (which
+    /// is slow for generators of matching text).
+    pub const PATTERN: &'static str = concat!(
+        "^(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}",
+        "|(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)+)",
+        "@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+",
+        "(?:[A-Za-z]{1,63}|xn--[A-Za-z0-9-]{0,58}[A-Za-z0-9])$",
+    );
 
     /// # Errors
     /// When `value` is not an address of the form `local@domain.tld`.
@@ -101,5 +112,48 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(300));
         assert!(EmailAddress::parse("email", &long).is_err());
+    }
+
+    /// The edges [`EmailAddress::PATTERN`] states, one by one.
+    #[test]
+    fn the_pattern_states_each_rule() {
+        let local = |n: usize| format!("{}@example.com", "a".repeat(n));
+        let label = |n: usize| format!("a@{}.com", "b".repeat(n));
+        let tld = |t: &str| format!("a@example.{t}");
+        for good in [
+            local(64),
+            "a.b.c@example.com".to_owned(),
+            "!#$%&'*+/=?^_`{|}~-@example.com".to_owned(),
+            label(63),
+            "a@a-b.example".to_owned(),
+            "a@1.example".to_owned(),
+            tld("xn--p1ai"),
+            tld(&"z".repeat(63)),
+            format!("a@{}.{}", "b".repeat(63), "c".repeat(63)),
+        ] {
+            assert!(EmailAddress::parse("email", &good).is_ok(), "{good}");
+        }
+        for bad in [
+            local(65),
+            "a.@example.com".to_owned(),
+            "a@example.com.".to_owned(),
+            label(64),
+            "a@b-.example".to_owned(),
+            "a@b_c.example".to_owned(),
+            tld("c0m"),
+            tld("xn--"),
+            tld("XN--p1ai"),
+            tld("xn--p1ai-"),
+            tld(&"z".repeat(64)),
+            "a@b".to_owned(),
+            "a@é.example".to_owned(),
+        ] {
+            assert!(EmailAddress::parse("email", &bad).is_err(), "{bad}");
+        }
+        // 254 characters in all.
+        let domain = ["b", "c", "d"].map(|c| c.repeat(63)).join(".") + "." + &"e".repeat(60);
+        assert_eq!(format!("a@{domain}").len(), EmailAddress::MAX_LEN);
+        assert!(EmailAddress::parse("email", &format!("a@{domain}")).is_ok());
+        assert!(EmailAddress::parse("email", &format!("ab@{domain}")).is_err());
     }
 }

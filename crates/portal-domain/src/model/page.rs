@@ -25,23 +25,31 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// The longest text a cursor has.
-    pub const MAX_LEN: usize = 80;
+    /// The length of every cursor's text: 24 bytes (the time in
+    /// microseconds, then the id) in unpadded base64url.
+    pub const LEN: usize = 32;
+    /// The pattern a cursor's text matches, and every text matching it is
+    /// a cursor.
+    pub const PATTERN: &'static str = "^[A-Za-z0-9_-]{32}$";
 
     pub fn new(at: DateTime<Utc>, id: Uuid) -> Self {
         Self { at, id }
     }
 
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!(
-            "1:{}:{}",
-            self.at.timestamp_micros(),
-            self.id.hyphenated()
-        ))
+        let mut bytes = [0u8; 24];
+        bytes[..8].copy_from_slice(&self.at.timestamp_micros().to_be_bytes());
+        bytes[8..].copy_from_slice(self.id.as_bytes());
+        URL_SAFE_NO_PAD.encode(bytes)
     }
 
+    /// Any text of the cursor's shape names a position in a list, so a
+    /// client cannot send a well-formed cursor that is refused. A time
+    /// outside the years 0 to 9999, which no store holds, reads as the
+    /// nearest end of that range: the page after it is the same.
+    ///
     /// # Errors
-    /// When `text` is not a cursor this API handed out.
+    /// When `text` does not match [`Cursor::PATTERN`].
     pub fn parse(field: &str, text: &str) -> Result<Self, ValidationError> {
         let invalid = || {
             ValidationError::new(
@@ -49,22 +57,24 @@ impl Cursor {
                 "must be a cursor from the `next_cursor` of an earlier page",
             )
         };
-        if text.len() > Self::MAX_LEN {
+        let shaped = text.len() == Self::LEN
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !shaped {
             return Err(invalid());
         }
-        let decoded = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
-        let decoded = String::from_utf8(decoded).map_err(|_| invalid())?;
-        let mut parts = decoded.split(':');
-        let (Some("1"), Some(micros), Some(id), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(invalid());
-        };
-        let micros: i64 = micros.parse().map_err(|_| invalid())?;
-        let at = DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?;
-        let id = Uuid::try_parse(id).map_err(|_| invalid())?;
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+        let (micros, id) = bytes.split_at_checked(8).ok_or_else(invalid)?;
+        let micros = i64::from_be_bytes(micros.try_into().map_err(|_| invalid())?);
+        let id = Uuid::from_slice(id).map_err(|_| invalid())?;
+        let (first, last) = Self::TIMES;
+        let at = DateTime::from_timestamp_micros(micros.clamp(first, last)).ok_or_else(invalid)?;
         Ok(Self { at, id })
     }
+
+    /// The first and last microsecond of the years 0 to 9999.
+    const TIMES: (i64, i64) = (-62_167_219_200_000_000, 253_402_300_799_999_999);
 }
 
 impl fmt::Debug for Cursor {
@@ -152,10 +162,51 @@ mod tests {
     fn cursors_round_trip_and_refuse_anything_else() {
         let cursor = Cursor::new(ts("2026-11-25T10:15:30.123456Z"), Uuid::nil());
         assert_eq!(Cursor::parse("cursor", &cursor.encode()), Ok(cursor));
-        assert!(cursor.encode().len() <= Cursor::MAX_LEN);
-        for bad in ["", "abc", "MTp4Ong", &"A".repeat(200), "1:2:3"] {
+        assert_eq!(cursor.encode().len(), Cursor::LEN);
+        let early = Cursor::new(ts("1969-07-20T20:17:40Z"), Uuid::from_u128(u128::MAX));
+        assert_eq!(Cursor::parse("cursor", &early.encode()), Ok(early));
+        for bad in [
+            "",
+            "abc",
+            "MTp4Ong",
+            &"A".repeat(33),
+            &"A".repeat(31),
+            &format!("{}=", "A".repeat(31)),
+            &format!("{}+", "A".repeat(31)),
+            "1:2:3",
+        ] {
             assert!(Cursor::parse("cursor", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_text_of_the_cursor_shape_is_a_position() {
+        let (first, last) = Cursor::TIMES;
+        assert_eq!(
+            DateTime::from_timestamp_micros(first).map(|t| t.to_rfc3339()),
+            Some("0000-01-01T00:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            DateTime::from_timestamp_micros(last + 1).map(|t| t.to_rfc3339()),
+            Some("+10000-01-01T00:00:00+00:00".to_owned())
+        );
+        for text in [
+            "A".repeat(32),
+            "_".repeat(32),
+            "-".repeat(32),
+            "z".repeat(32),
+        ] {
+            let cursor = Cursor::parse("cursor", &text).unwrap();
+            let micros = cursor.at.timestamp_micros();
+            assert!((first..=last).contains(&micros), "{text}: {cursor:?}");
+        }
+        // All ones: -1 microsecond, kept as it is.
+        let cursor = Cursor::parse("cursor", &"_".repeat(32)).unwrap();
+        assert_eq!(cursor.at.timestamp_micros(), -1);
+        assert_eq!(cursor.id, Uuid::from_u128(u128::MAX));
+        // 0x7f…: far past the year 9999, read as its last microsecond.
+        let cursor = Cursor::parse("cursor", &format!("f{}", "_".repeat(31))).unwrap();
+        assert_eq!(cursor.at.timestamp_micros(), last);
     }
 
     #[test]

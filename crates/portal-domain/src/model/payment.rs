@@ -183,6 +183,30 @@ pub enum RefundRefusal {
     CurrencyMismatch { payment: Currency, refund: Currency },
 }
 
+/// Whether `at` lies in the years 1900 to 2999 of the time zone it was
+/// written in: in UTC that reaches as far beyond as the largest offset
+/// (23:59), so a time written `1900-01-01T00:00:00+23:59` holds and one
+/// that no time zone places in those years does not.
+fn check_received_at(at: DateTime<Utc>) -> Result<(), ValidationError> {
+    let largest_offset = chrono::Duration::minutes(23 * 60 + 59);
+    let year = |y| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+    };
+    let (Some(first), Some(end)) = (year(1900), year(3000)) else {
+        return Err(ValidationError::new("received_at", "is out of range"));
+    };
+    if at >= first - largest_offset && at < end + largest_offset {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            "received_at",
+            "must be a time in the years 1900 to 2999",
+        ))
+    }
+}
+
 impl Payment {
     /// A payment as recorded, checked: a positive amount, allocations and
     /// refunds in its currency that fit within it.
@@ -209,12 +233,12 @@ impl Payment {
     }
 
     /// A new payment: what [`Payment::restore`] checks, plus that it was
-    /// not received in the future.
+    /// received in the years 1900 to 2999 and not in the future.
     ///
     /// # Errors
     /// As for [`Payment::restore`].
     pub fn new(record: PaymentRecord, now: DateTime<Utc>) -> Result<Self, ValidationError> {
-        super::document::check_year("received_at", record.received_at.date_naive())?;
+        check_received_at(record.received_at)?;
         if record.received_at > now + chrono::Duration::days(1) {
             return Err(ValidationError::new(
                 "received_at",
@@ -476,5 +500,34 @@ impl Payment {
         next.refunds.push(refund);
         next.version += 1;
         next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::ts;
+
+    #[test]
+    fn a_payment_is_received_in_the_years_1900_to_2999_of_any_time_zone() {
+        for written in [
+            "1900-01-01T00:00:00+23:59",
+            "1900-01-01T00:00:00Z",
+            "2999-12-31T23:59:59.999999-23:59",
+        ] {
+            let at = DateTime::parse_from_rfc3339(written).unwrap().to_utc();
+            assert_eq!(check_received_at(at), Ok(()), "{written}");
+        }
+        for outside in [
+            "1899-12-31T00:00:59Z",
+            "3000-01-01T23:59:00Z",
+            "0001-01-01T00:00:00Z",
+        ] {
+            assert_eq!(
+                check_received_at(ts(outside)).unwrap_err().field,
+                "received_at",
+                "{outside}"
+            );
+        }
     }
 }

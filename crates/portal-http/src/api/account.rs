@@ -5,9 +5,10 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::Duration;
-use portal_domain::{Name, PublicUrl, SettingsPatch, TimeZone, ValidationError};
+use portal_domain::{Name, SettingsPatch, TimeZone, ValidationError};
 
 use super::dto::account::{AccountOut, PatchAccount};
+use super::schema;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Operator};
 use crate::state::AppState;
@@ -59,7 +60,7 @@ pub(crate) async fn update(
         public_url: body
             .public_url
             .map(|url| {
-                url.map(|u| PublicUrl::parse("public_url", &u.0))
+                url.map(|u| schema::public_url("public_url", &u))
                     .transpose()
             })
             .transpose()?,

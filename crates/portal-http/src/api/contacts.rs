@@ -3,10 +3,10 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use portal_domain::{ClientId, ContactId, ContactPatch, EmailAddress, Name};
+use portal_domain::{ClientId, ContactId, ContactPatch, Name};
 
 use super::dto::clients::{ContactOut, CreateContact, PatchContact, UpdatedContact};
-use super::schema::id;
+use super::schema::{self, id};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Operator, path_id};
 use crate::state::AppState;
@@ -32,7 +32,7 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<ContactOut>), ApiError> {
     let client: ClientId = id("client_id", &body.client_id)?;
     let name = Name::parse("name", &body.name.0)?;
-    let email = EmailAddress::parse("email", &body.email.0)?;
+    let email = schema::email("email", &body.email)?;
     let contact = state
         .services
         .crm
@@ -94,7 +94,7 @@ pub(crate) async fn update(
         email: body
             .email
             .as_ref()
-            .map(|e| EmailAddress::parse("email", &e.0))
+            .map(|e| schema::email("email", e))
             .transpose()?,
         active: body.active,
     };

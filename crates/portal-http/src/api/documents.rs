@@ -213,6 +213,7 @@ macro_rules! kind_api {
                         ("outbox_item" = (operation_id = "get_outbox_item", parameters(("id" = "$response.body#/outbox_item_id")), description = "The email's delivery.")),
                     )),
                     (status = 409, description = "The document is void (`invalid_status`), the client inactive (`client_inactive`) or the contact deactivated (`contact_inactive`).", body = ErrorBody),
+                    (status = 422, description = "The contact belongs to another client (`contact_not_of_client`).", body = ErrorBody),
                 )
             )]
             pub(crate) async fn send(

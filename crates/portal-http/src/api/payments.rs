@@ -49,7 +49,7 @@ fn input(body: &CreatePayment) -> Result<PaymentInput, ValidationError> {
             .as_ref()
             .map(|r| Reference::parse("reference", &r.0))
             .transpose()?,
-        received_at: schema::time("received_at", &body.received_at)?,
+        received_at: schema::time("received_at", &body.received_at.0)?,
         allocations,
         notify_contact: optional_id::<ContactId>(
             "notify_contact_id",
@@ -202,6 +202,7 @@ pub(crate) async fn refund(
             ("payment" = (operation_id = "get_payment", parameters(("id" = "$response.body#/payments/0/payment_id")), description = "The invoice's first payment.")),
         )),
         (status = 409, description = "The invoice is a draft, void or already paid (`invalid_status`).", body = ErrorBody),
+        (status = 422, description = "The receipt's contact is no contact of the invoice's client (`unknown_contact`) or is deactivated (`contact_inactive`).", body = ErrorBody),
     )
 )]
 pub(crate) async fn mark_paid(
@@ -220,8 +221,8 @@ pub(crate) async fn mark_paid(
             .transpose()?,
         received_at: body
             .received_at
-            .as_deref()
-            .map(|t| schema::time("received_at", t))
+            .as_ref()
+            .map(|t| schema::time("received_at", &t.0))
             .transpose()?,
         notify_contact: optional_id::<ContactId>(
             "notify_contact_id",

@@ -4,12 +4,14 @@
 //! handlers parse it into the domain type, which reports the field.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use portal_domain::{
     Currency, Cursor, Description, DocumentNumber, EmailAddress, IdempotencyKey, MAX_MINOR_AMOUNT,
-    Name, PAGE_LIMITS, Reference, TimeZone, ValidationError,
+    Name, PAGE_LIMITS, PublicUrl, Quantity, Reference, TimeZone, ValidationError,
 };
-use serde::Deserialize;
+use serde::de::{self, Unexpected, Visitor};
+use serde::{Deserialize, Deserializer};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -25,11 +27,11 @@ fn text(description: &str, min: usize, max: usize, pattern: Option<String>) -> O
 }
 
 macro_rules! wire_type {
-    ($(#[$meta:meta])* $name:ident($inner:ty) as $schema_name:literal => $schema:expr) => {
+    ($(#[$meta:meta])* $name:ident($(#[$field:meta])* $inner:ty) as $schema_name:literal => $schema:expr) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Deserialize)]
         #[serde(transparent)]
-        pub(crate) struct $name(pub(crate) $inner);
+        pub(crate) struct $name($(#[$field])* pub(crate) $inner);
 
         impl PartialSchema for $name {
             fn schema() -> RefOr<Schema> {
@@ -83,13 +85,13 @@ wire_type!(
 );
 wire_type!(
     /// An email address.
-    EmailText(String) as "EmailAddress" => text(
-        "An address of the form local@domain.tld (no quoted local parts or IP-literal domains); stored in lower case.",
-        3,
-        EmailAddress::MAX_LEN,
-        Some(r"^\s*[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+\s*$".to_owned()),
-    )
-    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+    // No `format: email`: validators of it differ on the edges the pattern
+    // states (an `xn--` top-level domain they cannot decode, for one).
+    EmailText(String) as "EmailAddress" => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("An address of the form local@domain.tld, up to 254 characters (no quoted local parts, IP-literal domains or surrounding spaces); stored in lower case."))
+        .max_length(Some(EmailAddress::MAX_LEN))
+        .pattern(Some(EmailAddress::PATTERN))
 );
 wire_type!(
     /// An ISO 4217 currency code.
@@ -107,7 +109,7 @@ wire_type!(
 );
 wire_type!(
     /// A positive amount in minor units.
-    Amount(i64) as "Amount" => ObjectBuilder::new()
+    Amount(#[serde(deserialize_with = "whole_number")] i64) as "Amount" => ObjectBuilder::new()
         .schema_type(Type::Integer)
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
         .description(Some("A positive amount in minor units of the currency (cents for USD)."))
@@ -116,10 +118,10 @@ wire_type!(
 );
 wire_type!(
     /// A line's unit price in minor units; negative for a discount.
-    UnitAmount(i64) as "UnitAmount" => ObjectBuilder::new()
+    UnitAmount(#[serde(deserialize_with = "whole_number")] i64) as "UnitAmount" => ObjectBuilder::new()
         .schema_type(Type::Integer)
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-        .description(Some("The unit price in minor units of the document's currency; negative for a discount line. A document's lines must not add up to less than zero."))
+        .description(Some("The unit price in minor units of the document's currency; negative for a discount line. A line's amount (quantity × unit price, rounded half away from zero) and the lines' total must each stay within 100000000000000 either way, and the total must not be less than zero."))
         .minimum(Some(-MAX_MINOR_AMOUNT))
         .maximum(Some(MAX_MINOR_AMOUNT))
 );
@@ -134,23 +136,91 @@ wire_type!(
                 .maximum(Some(1_000_000))
                 .multiple_of(Some(0.001)),
         )
-        .item(text(
-            "A plain decimal: digits, optionally a point and decimals (trailing zeros aside, at most 3).",
-            1,
-            64,
-            Some(r"^[0-9]{1,7}(\.[0-9]{0,3}0*)?$".to_owned()),
-        ))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("A plain decimal: up to 7 digits, optionally a point and decimals (trailing zeros aside, at most 3)."))
+                .pattern(Some(Quantity::PATTERN)),
+        )
 );
 wire_type!(
     /// The base URL of the account's portal.
     PublicUrlText(String) as "PublicUrl" => text(
-        "http(s)://host[:port], with no path, query, fragment or credentials; up to 200 characters.",
+        "http(s)://host[:port], with no path, query, fragment, credentials or surrounding spaces; up to 200 characters.",
         8,
-        200,
-        Some(r"^\s*https?://[^/?#@\\\s]+/*\s*$".to_owned()),
+        PublicUrl::MAX_CHARS,
+        Some(PublicUrl::pattern()),
     )
-    .format(Some(SchemaFormat::Custom("uri".to_owned())))
 );
+wire_type!(
+    /// A calendar day.
+    DateText(String) as "Date" => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+        .description(Some("A day of the years 1900 to 2999, written `YYYY-MM-DD`."))
+        .pattern(Some(format!("^{DATE}$")))
+);
+wire_type!(
+    /// A moment.
+    TimeText(String) as "DateTime" => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .description(Some("An RFC 3339 time of the years 1900 to 2999 as written, to the second or finer, with `Z` or an offset: `2026-11-25T10:00:00Z`. No leap seconds."))
+        .pattern(Some(format!("^{DATE}{TIME_OF_DAY}$")))
+);
+
+/// A real day of the years 1900 to 2999 as `YYYY-MM-DD`: days 1 to 28 of
+/// every month, the 29th and 30th of all but February, the 31st of the
+/// long months, and 29 February of leap years.
+const DATE: &str = concat!(
+    "(?:(?:19|2[0-9])[0-9]{2}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])",
+    "|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)",
+    "|(?:(?:19|2[0-9])(?:0[48]|[2468][048]|[13579][26])|2[048]00)-02-29)",
+);
+/// What follows the day in an RFC 3339 time, as [`time`] takes it.
+const TIME_OF_DAY: &str = r"[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])";
+
+/// An integer as JSON Schema counts them: a number with no fractional
+/// part, written `3` or `3.0` alike.
+pub(crate) fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct Whole;
+    impl Visitor<'_> for Whole {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer")
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+            // 2^63, the first float past `i64::MAX`.
+            const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+            if v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v) {
+                #[allow(clippy::cast_possible_truncation)]
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_value(Unexpected::Float(v), &self))
+            }
+        }
+    }
+    d.deserialize_any(Whole)
+}
+
+/// [`whole_number`] or `null`.
+pub(crate) fn optional_whole_number<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrapped(#[serde(deserialize_with = "whole_number")] i64);
+    Ok(Option::<Wrapped>::deserialize(d)?.map(|Wrapped(n)| n))
+}
 
 /// The `limit` of a list: checked, never clamped.
 pub(crate) fn limit_schema() -> ObjectBuilder {
@@ -169,9 +239,9 @@ pub(crate) fn cursor_schema() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some("The `next_cursor` of the previous page, as it came."))
-        .min_length(Some(1))
-        .max_length(Some(Cursor::MAX_LEN))
-        .pattern(Some("^[A-Za-z0-9_-]+$"))
+        .min_length(Some(Cursor::LEN))
+        .max_length(Some(Cursor::LEN))
+        .pattern(Some(Cursor::PATTERN))
 }
 
 /// The `Idempotency-Key` header.
@@ -208,6 +278,33 @@ pub(crate) fn currency(field: &str, code: &CurrencyCode) -> Result<Currency, Val
     }
 }
 
+/// An address as [`EmailText`] describes it: what the domain takes, sent
+/// without surrounding spaces.
+pub(crate) fn email(field: &str, text: &EmailText) -> Result<EmailAddress, ValidationError> {
+    unpadded(field, &text.0)?;
+    EmailAddress::parse(field, &text.0)
+}
+
+/// A URL as [`PublicUrlText`] describes it: what the domain takes, sent
+/// without surrounding spaces.
+pub(crate) fn public_url(field: &str, text: &PublicUrlText) -> Result<PublicUrl, ValidationError> {
+    unpadded(field, &text.0)?;
+    PublicUrl::parse(field, &text.0)
+}
+
+/// Addresses and URLs are machine values: spaces around one are a mistake
+/// to report, not to tidy up.
+fn unpadded(field: &str, text: &str) -> Result<(), ValidationError> {
+    if text.trim() == text {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            field,
+            "must not start or end with spaces",
+        ))
+    }
+}
+
 /// An id sent in a body: malformed is a validation error on that field.
 pub(crate) fn id<T: std::str::FromStr>(field: &str, text: &str) -> Result<T, ValidationError> {
     text.parse()
@@ -238,16 +335,33 @@ pub(crate) fn date(field: &str, text: &str) -> Result<chrono::NaiveDate, Validat
         .ok_or_else(|| ValidationError::new(field, "must be a date like 2026-11-25"))
 }
 
-/// An RFC 3339 time.
+/// An RFC 3339 time as [`TimeText`] describes it: chrono's reading, less
+/// what it takes beyond that (a space for `T`, leap seconds) and years
+/// outside 1900 to 2999 as written.
 pub(crate) fn time(
     field: &str,
     text: &str,
 ) -> Result<chrono::DateTime<chrono::Utc>, ValidationError> {
+    use chrono::Datelike as _;
+    let invalid = || {
+        ValidationError::new(
+            field,
+            "must be an RFC 3339 time like 2026-11-25T10:00:00Z, in the years 1900 to 2999",
+        )
+    };
+    let (day, clock) = text.split_at_checked(10).ok_or_else(invalid)?;
+    let written = date(field, day).map_err(|_| invalid())?;
+    let clock = clock.as_bytes();
+    let shaped = (1900..=2999).contains(&written.year())
+        && clock.len() >= 9
+        && matches!(clock[0], b'T' | b't')
+        && clock[7] <= b'5';
+    if !shaped {
+        return Err(invalid());
+    }
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|_| {
-            ValidationError::new(field, "must be an RFC 3339 time like 2026-11-25T10:00:00Z")
-        })
+        .map_err(|_| invalid())
 }
 
 #[cfg(test)]
@@ -276,5 +390,33 @@ mod tests {
         }
         assert!(time("t", "2026-11-25T10:00:00+01:00").is_ok());
         assert!(time("t", "yesterday").is_err());
+    }
+
+    #[test]
+    fn times_are_rfc_3339_in_the_years_1900_to_2999_as_written() {
+        for good in [
+            "2026-11-25T10:00:00Z",
+            "2026-11-25t10:00:00.123456789z",
+            "1900-01-01T00:00:00+23:59",
+            "2999-12-31T23:59:59-23:59",
+            "2000-02-29T00:00:00-00:00",
+        ] {
+            assert!(time("t", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "2026-11-25 10:00:00Z",
+            "2026-11-25T23:59:60Z",
+            "2026-11-25T24:00:00Z",
+            "2026-11-25T10:00:00+24:00",
+            "2026-11-25T10:00Z",
+            "2026-11-25T10:00:00.Z",
+            "1899-12-31T23:00:00-01:00",
+            "3000-01-01T00:00:00+01:00",
+            "1900-02-29T00:00:00Z",
+            "2026-11-25T10:00:00Z ",
+            "2026-11-25\u{e9}10:00:00Z",
+        ] {
+            assert_eq!(time("t", bad).unwrap_err().field, "t", "{bad}");
+        }
     }
 }

@@ -13,6 +13,15 @@ impl Quantity {
     const SCALE: i64 = 1000;
     /// One million units.
     const MAX: i64 = 1_000_000 * Self::SCALE;
+    /// What the text of a quantity matches (ECMA-262 and Python alike), and
+    /// every text matching it is one: up to 7 digits, then optionally a
+    /// point and decimals that are zeros after the third; more than zero,
+    /// at most one million.
+    pub const PATTERN: &'static str = concat!(
+        r"^(?:(?:0{0,6}[1-9]|0{0,5}[1-9][0-9]|0{0,4}[1-9][0-9]{2}|0{0,3}[1-9][0-9]{3}|0{0,2}[1-9][0-9]{4}|0?[1-9][0-9]{5})(?:\.[0-9]{0,3}0*)?",
+        r"|0{1,7}\.[0-9]{0,2}[1-9]0*",
+        r"|1000000(?:\.0*)?)$",
+    );
 
     /// Parses a plain decimal such as `2`, `1.5` or `0.125`.
     ///

@@ -96,6 +96,47 @@ fn quantities_are_exact_decimals() {
     }
 }
 
+/// The edges [`Quantity::PATTERN`] states, one by one.
+#[test]
+fn the_quantity_pattern_states_each_rule() {
+    for good in [
+        "1",
+        "0000001",
+        "999999",
+        "0999999",
+        "1.",
+        "1.000000",
+        "0.001",
+        "0000000.5",
+        "0.0010",
+        "1000000",
+        "1000000.",
+        "1000000.000",
+        "12.125",
+    ] {
+        assert!(Quantity::parse("q", good).is_ok(), "{good}");
+    }
+    for bad in [
+        "0",
+        "0.",
+        "0.000",
+        "00000000.5",
+        "00000001",
+        "0.0005",
+        "1.1205",
+        "1000000.001",
+        "1000001",
+        "+1",
+        " 1",
+        "1 ",
+        "1,5",
+        "\u{661}",
+    ] {
+        assert!(Quantity::parse("q", bad).is_err(), "{bad}");
+    }
+    assert!(Quantity::PATTERN.starts_with("^(?:(?:0{0,6}[1-9]|"));
+}
+
 #[test]
 fn line_amounts_round_half_away_from_zero() {
     assert_eq!(line("1.5", 333).amount().minor(), 500); // 499.5

@@ -6,10 +6,10 @@ use portal_domain::{
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
 
 use super::time;
-use crate::api::schema::{NameText, PublicUrlText, TimeZoneName};
+use crate::api::schema::{NameText, PublicUrlText, TimeZoneName, optional_whole_number};
 
 /// Tells a field sent as `null` (clear it) from a field left out (keep it).
 pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
@@ -20,9 +20,10 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A setting in whole seconds; `null`, like leaving it out, keeps it.
 fn seconds((min, max): (Duration, Duration), what: &str) -> ObjectBuilder {
     ObjectBuilder::new()
-        .schema_type(Type::Integer)
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
         .description(Some(what))
         .minimum(Some(min.num_seconds()))
@@ -55,10 +56,13 @@ fn link_lifetime() -> ObjectBuilder {
 #[serde(deny_unknown_fields)]
 pub(crate) struct PatchAccount {
     pub(crate) name: Option<NameText>,
+    #[serde(default, deserialize_with = "optional_whole_number")]
     #[schema(schema_with = session_lifetime)]
     pub(crate) session_lifetime_seconds: Option<i64>,
+    #[serde(default, deserialize_with = "optional_whole_number")]
     #[schema(schema_with = idle_timeout)]
     pub(crate) idle_timeout_seconds: Option<i64>,
+    #[serde(default, deserialize_with = "optional_whole_number")]
     #[schema(schema_with = link_lifetime)]
     pub(crate) link_lifetime_seconds: Option<i64>,
     /// The account's own portal URL; `null` goes back to the server's.

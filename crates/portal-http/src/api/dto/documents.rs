@@ -12,8 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::account::present;
 use crate::api::schema::{
-    self, CurrencyCode, DescriptionText, NumberText, QuantityValue, UnitAmount, cursor_schema,
-    limit_schema,
+    self, CurrencyCode, DateText, DescriptionText, NumberText, QuantityValue, UnitAmount,
+    cursor_schema, limit_schema,
 };
 
 /// One line of a document.
@@ -38,11 +38,10 @@ pub(crate) struct CreateInvoice {
     pub(crate) number: NumberText,
     pub(crate) title: Option<DescriptionText>,
     pub(crate) currency: CurrencyCode,
-    #[schema(format = Date, pattern = "^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
-    pub(crate) issue_date: String,
+    pub(crate) issue_date: DateText,
     /// When payment is due; not before `issue_date`.
-    #[schema(value_type = String, required = true, format = Date, pattern = "^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
-    pub(crate) due_date: Option<String>,
+    #[schema(value_type = DateText, required = true)]
+    pub(crate) due_date: Option<DateText>,
     #[serde(default)]
     #[schema(required = true, min_items = 1, max_items = 500)]
     pub(crate) lines: Vec<LineInput>,
@@ -60,11 +59,9 @@ pub(crate) struct CreateEstimate {
     pub(crate) number: NumberText,
     pub(crate) title: Option<DescriptionText>,
     pub(crate) currency: CurrencyCode,
-    #[schema(format = Date, pattern = "^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
-    pub(crate) issue_date: String,
+    pub(crate) issue_date: DateText,
     /// Until when the estimate holds; not before `issue_date`.
-    #[schema(format = Date, pattern = "^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
-    pub(crate) valid_until: Option<String>,
+    pub(crate) valid_until: Option<DateText>,
     #[serde(default)]
     #[schema(required = true, min_items = 1, max_items = 500)]
     pub(crate) lines: Vec<LineInput>,
@@ -82,8 +79,7 @@ pub(crate) struct CreateContract {
     pub(crate) number: NumberText,
     pub(crate) title: Option<DescriptionText>,
     pub(crate) currency: CurrencyCode,
-    #[schema(format = Date, pattern = "^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
-    pub(crate) issue_date: String,
+    pub(crate) issue_date: DateText,
     #[serde(default)]
     #[schema(max_items = 500)]
     pub(crate) lines: Vec<LineInput>,
@@ -168,7 +164,7 @@ impl CreateInvoice {
         input(
             DocumentKind::Invoice,
             &self.common(),
-            self.due_date.as_deref(),
+            self.due_date.as_ref().map(|d| d.0.as_str()),
         )
     }
 
@@ -178,7 +174,7 @@ impl CreateInvoice {
             number: &self.number,
             title: self.title.as_ref(),
             currency: &self.currency,
-            issue_date: &self.issue_date,
+            issue_date: &self.issue_date.0,
             lines: &self.lines,
         }
     }
@@ -196,10 +192,11 @@ impl CreateEstimate {
             number: &self.number,
             title: self.title.as_ref(),
             currency: &self.currency,
-            issue_date: &self.issue_date,
+            issue_date: &self.issue_date.0,
             lines: &self.lines,
         };
-        input(DocumentKind::Estimate, &common, self.valid_until.as_deref())
+        let valid_until = self.valid_until.as_ref().map(|d| d.0.as_str());
+        input(DocumentKind::Estimate, &common, valid_until)
     }
 }
 
@@ -216,7 +213,7 @@ impl CreateContract {
             number: &self.number,
             title: self.title.as_ref(),
             currency: &self.currency,
-            issue_date: &self.issue_date,
+            issue_date: &self.issue_date.0,
             lines: &self.lines,
         };
         input(DocumentKind::Contract, &common, None)

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::time;
 use crate::api::schema::{
-    Amount, CurrencyCode, DescriptionText, ReferenceText, cursor_schema, limit_schema,
+    Amount, CurrencyCode, DescriptionText, ReferenceText, TimeText, cursor_schema, limit_schema,
 };
 
 /// How money recorded by hand arrived.
@@ -99,9 +99,8 @@ pub(crate) struct CreatePayment {
     pub(crate) currency: CurrencyCode,
     pub(crate) method: Method,
     pub(crate) reference: Option<ReferenceText>,
-    /// When the money arrived (RFC 3339); not more than a day ahead.
-    #[schema(format = DateTime)]
-    pub(crate) received_at: String,
+    /// When the money arrived; not more than a day ahead.
+    pub(crate) received_at: TimeText,
     /// The invoices it pays, each at most once; whatever is left over is
     /// kept as unapplied credit.
     #[schema(min_items = 1, max_items = 100)]
@@ -119,9 +118,8 @@ pub(crate) struct MarkPaid {
     /// How the money came; `other` when left out.
     pub(crate) kind: Option<ManualKindWire>,
     pub(crate) reference: Option<ReferenceText>,
-    /// When the money arrived (RFC 3339); now when left out.
-    #[schema(format = DateTime)]
-    pub(crate) received_at: Option<String>,
+    /// When the money arrived; now when left out.
+    pub(crate) received_at: Option<TimeText>,
     /// Who gets the receipt; by default the contacts the invoice was sent
     /// to.
     #[schema(format = "uuid")]
