@@ -2,12 +2,17 @@
 //!
 //! - `ci`: everything `.ci/run` checks, in its order: formatting, the
 //!   test suite (with `CI=true`, so PostgreSQL tests cannot be
-//!   skipped), lints, dependency policy, and the browser end-to-end test.
+//!   skipped), the API fuzz run, lints, dependency policy, and the browser
+//!   end-to-end test.
+//! - `api-fuzz`: builds the server, starts it on a fresh database and runs
+//!   schemathesis against its OpenAPI document (`api_fuzz.rs`).
 //! - `e2e`: builds the server and runs the Playwright test in `e2e/`.
 //! - `deny`: licences, bans and sources of every dependency (`deny.toml`).
 //!
 //! Only the standard library: this must build fast and never be the thing
 //! that breaks.
+
+mod api_fuzz;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -18,10 +23,11 @@ fn main() -> ExitCode {
     let task = args.first().map_or("help", String::as_str);
     let outcome = match task {
         "ci" => ci(),
+        "api-fuzz" => api_fuzz::api_fuzz(),
         "e2e" => e2e(),
         "deny" => deny(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|e2e|deny>");
+            eprintln!("usage: cargo xtask <ci|api-fuzz|e2e|deny>");
             return ExitCode::from(2);
         }
     };
@@ -40,15 +46,35 @@ fn root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+/// Where cargo builds: `CARGO_TARGET_DIR`, or `target/` in the workspace.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
 /// Runs `program args…` in the workspace root, timing it; `Err` names the
 /// step when it fails.
 fn run(step: &str, program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
-    eprintln!("==> {step}: {program} {}", args.join(" "));
-    let started = Instant::now();
-    let status = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(args)
         .envs(env.iter().copied())
-        .current_dir(root())
+        .current_dir(root());
+    run_command(step, &mut command)
+}
+
+/// Runs `command`, timing it; `Err` names the step when it fails.
+fn run_command(step: &str, command: &mut Command) -> Result<(), String> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let args: Vec<String> = command
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    eprintln!("==> {step}: {program} {}", args.join(" "));
+    let started = Instant::now();
+    let status = command
         .status()
         .map_err(|e| format!("{step} (cannot start {program}: {e})"))?;
     eprintln!(
@@ -64,7 +90,8 @@ fn run(step: &str, program: &str, args: &[&str], env: &[(&str, &str)]) -> Result
 }
 
 /// The steps of `.ci/run`, in its order (tests before lints, so the lint
-/// pass finds dependencies already built).
+/// pass finds dependencies already built; the API fuzz run builds the
+/// server the browser test then uses).
 fn ci() -> Result<(), String> {
     run("format", "cargo", &["fmt", "--all", "--check"], &[])?;
     run(
@@ -73,6 +100,7 @@ fn ci() -> Result<(), String> {
         &["test", "--workspace"],
         &[("CI", "true")],
     )?;
+    api_fuzz::api_fuzz()?;
     run(
         "lints",
         "cargo",
@@ -116,7 +144,7 @@ fn e2e() -> Result<(), String> {
             &[],
         )?;
     }
-    let server = root().join("target/debug/portal-server");
+    let server = target_dir().join("debug/portal-server");
     let server = server.to_string_lossy();
     run(
         "browser end-to-end",
