@@ -285,6 +285,15 @@ async fn refusals_that_depend_on_what_is_stored_are_documented() {
         .await;
     assert_eq!(answer.json["error"]["code"], "unknown_contact");
     assert!(refusals("/api/crm/invoices/{id}/mark-paid").contains("`unknown_contact`"));
+    // Every refusal of a receipt's contact, on both ways to record a payment.
+    for path in ["/api/crm/payments", "/api/crm/invoices/{id}/mark-paid"] {
+        for code in ["unknown_contact", "contact_inactive", "client_inactive"] {
+            assert!(
+                refusals(path).contains(&format!("`{code}`")),
+                "{path}: {code}"
+            );
+        }
+    }
 }
 
 /// What JSON Schema cannot state (one field against another, or against

@@ -72,7 +72,7 @@ fn input(body: &CreatePayment) -> Result<PaymentInput, ValidationError> {
             ("client" = (operation_id = "get_client", parameters(("id" = "$response.body#/client_id")), description = "The paying client.")),
             ("first_invoice" = (operation_id = "get_invoice", parameters(("id" = "$response.body#/allocations/0/invoice_id")), description = "The first invoice it paid.")),
         )),
-        (status = 422, description = "A refused allocation, naming it: `unknown_invoice`, `not_an_invoice`, `invoice_of_another_client`, `currency_mismatch`, `invoice_not_payable`, `over_allocated`; allocations adding up past the payment (`validation_failed`, field `allocations`); `unknown_contact`, `contact_inactive`. Nothing is written.", body = ErrorBody),
+        (status = 422, description = "A refused allocation, naming it: `unknown_invoice`, `not_an_invoice`, `invoice_of_another_client`, `currency_mismatch`, `invoice_not_payable`, `over_allocated`; allocations adding up past the payment (`validation_failed`, field `allocations`); a receipt contact that is none of the client's (`unknown_contact`) or is deactivated (`contact_inactive`), or named for an inactive client (`client_inactive`). Nothing is written.", body = ErrorBody),
         (status = 409, description = "The invoices kept changing meanwhile (`concurrent_change`).", body = ErrorBody),
     )
 )]
@@ -202,7 +202,7 @@ pub(crate) async fn refund(
             ("payment" = (operation_id = "get_payment", parameters(("id" = "$response.body#/payments/0/payment_id")), description = "The invoice's first payment.")),
         )),
         (status = 409, description = "The invoice is a draft, void or already paid (`invalid_status`).", body = ErrorBody),
-        (status = 422, description = "The receipt's contact is no contact of the invoice's client (`unknown_contact`) or is deactivated (`contact_inactive`).", body = ErrorBody),
+        (status = 422, description = "The receipt's contact is no contact of the invoice's client (`unknown_contact`), is deactivated (`contact_inactive`), or is named for an inactive client (`client_inactive`).", body = ErrorBody),
     )
 )]
 pub(crate) async fn mark_paid(
