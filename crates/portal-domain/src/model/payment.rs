@@ -303,6 +303,24 @@ impl Payment {
                 ),
             ));
         }
+        for refund in &self.refunds {
+            let to_invoices = Money::sum(currency, refund.allocations.iter().map(|a| a.amount))
+                .map_err(money("refunds"))?;
+            if to_invoices.minor() > refund.amount.minor()
+                || refund.allocations.iter().any(|r| {
+                    !r.amount.is_positive()
+                        || !self
+                            .allocations
+                            .iter()
+                            .any(|a| a.document_id == r.document_id)
+                })
+            {
+                return Err(ValidationError::new(
+                    "refunds",
+                    "take back from invoices the payment did not pay, or more than the refund",
+                ));
+            }
+        }
         for allocation in &self.allocations {
             let taken = self
                 .refunded_from(allocation.document_id)

@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use portal_domain::service::{MarkPaid, PaymentInput};
 use portal_domain::{
-    Allocation, ClientId, ContactId, Description, DocumentId, ManualKind, Money, PaymentId,
-    Reference, ValidationError,
+    Allocation, ClientId, ContactId, Description, DocumentId, Money, PaymentId, Reference,
+    ValidationError,
 };
 
 use super::dto::document_answers::InvoiceOut;
@@ -213,7 +213,7 @@ pub(crate) async fn mark_paid(
 ) -> Result<Json<InvoiceOut>, ApiError> {
     let id = path_id::<DocumentId>(&invoice, "invoice")?;
     let how = MarkPaid {
-        kind: body.kind.map_or(ManualKind::Other, |k| k.domain()),
+        kind: body.kind.map(|k| k.domain()),
         reference: body
             .reference
             .as_ref()
