@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use std::{env, fs, thread};
 
-use crate::{root, run, run_command, target_dir};
+use crate::{root, run_command, target_dir};
 
 /// The seed unless `PORTAL_FUZZ_SEED` names another: CI fuzzes the same
 /// cases every time, so a red run is the change's doing.
@@ -34,12 +34,7 @@ pub(crate) fn api_fuzz() -> Result<(), String> {
         );
         return Err("API fuzz (schemathesis missing)".to_owned());
     }
-    run(
-        "build server",
-        "cargo",
-        &["build", "--package", "portal-server"],
-        &[],
-    )?;
+    crate::build_server()?;
     let server = Server::start(&target_dir().join("debug/portal-server"))?;
     let outcome = validate(&server, &tools).and_then(|()| fuzz(&server, &tools));
     if outcome.is_err() {

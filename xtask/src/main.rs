@@ -129,13 +129,21 @@ fn deny() -> Result<(), String> {
     )
 }
 
-fn e2e() -> Result<(), String> {
+/// Builds `target/debug/portal-server` the way `cargo test --workspace`
+/// builds it (with the features the tests unify), so that after the tests
+/// this costs nothing: `cargo build --package portal-server` would compile
+/// the server's whole dependency tree a second time with other features.
+pub(crate) fn build_server() -> Result<(), String> {
     run(
         "build server",
         "cargo",
-        &["build", "--package", "portal-server"],
+        &["test", "--workspace", "--no-run", "--quiet"],
         &[],
-    )?;
+    )
+}
+
+fn e2e() -> Result<(), String> {
+    build_server()?;
     if !root().join("e2e/node_modules").exists() {
         run(
             "e2e dependencies",
