@@ -13,6 +13,39 @@ use crate::rows::{ClientRow, ContactRow, convert};
 use crate::schema::{clients, contacts, crm_client_portal_sessions as sessions, magic_links};
 use crate::sql_types::{Id, Time};
 
+/// Ends the live sessions and revokes the unused links that the two
+/// filters pick (the same people, once in each table) at the revocation's
+/// time; evaluates to how many sessions it ended. Callers filter by
+/// client, so the live-session and unused-link indexes (both on the
+/// client) serve it.
+macro_rules! end_access {
+    ($c:expr, $revocation:expr, $sessions:expr, $links:expr) => {{
+        let at = Time($revocation.at);
+        let ended = diesel::update(
+            sessions::table
+                .filter($sessions)
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(at)),
+        )
+        .set((
+            sessions::revoked_at.eq(at),
+            sessions::revoke_reason.eq($revocation.reason.as_str()),
+        ))
+        .execute($c)
+        .await?;
+        diesel::update(
+            magic_links::table
+                .filter($links)
+                .filter(magic_links::used_at.is_null())
+                .filter(magic_links::revoked_at.is_null()),
+        )
+        .set(magic_links::revoked_at.eq(at))
+        .execute($c)
+        .await?;
+        ended
+    }};
+}
+
 #[async_trait]
 impl CrmStore for Database {
     async fn insert_client(&self, client: &Client) -> StoreResult<()> {
@@ -96,29 +129,12 @@ impl CrmStore for Database {
                 let Some(revocation) = revoke else {
                     return Ok(0);
                 };
-                let at = Time(revocation.at);
-                let ended = diesel::update(
-                    sessions::table
-                        .filter(sessions::client_id.eq(id))
-                        .filter(sessions::revoked_at.is_null())
-                        .filter(sessions::expires_at.gt(at)),
-                )
-                .set((
-                    sessions::revoked_at.eq(at),
-                    sessions::revoke_reason.eq(revocation.reason.as_str()),
+                Ok(end_access!(
+                    c,
+                    revocation,
+                    sessions::client_id.eq(id),
+                    magic_links::client_id.eq(id)
                 ))
-                .execute(c)
-                .await?;
-                diesel::update(
-                    magic_links::table
-                        .filter(magic_links::client_id.eq(id))
-                        .filter(magic_links::used_at.is_null())
-                        .filter(magic_links::revoked_at.is_null()),
-                )
-                .set(magic_links::revoked_at.eq(at))
-                .execute(c)
-                .await?;
-                Ok(ended)
             })
             .await
         });
@@ -245,33 +261,16 @@ impl CrmStore for Database {
                 let Some(revocation) = revoke else {
                     return Ok(0);
                 };
-                let at = Time(revocation.at);
-                // The client filter lets the live-session and unused-link
-                // indexes (both on the client) serve these updates.
-                let ended = diesel::update(
-                    sessions::table
-                        .filter(sessions::client_id.eq(client))
-                        .filter(sessions::contact_id.eq(id))
-                        .filter(sessions::revoked_at.is_null())
-                        .filter(sessions::expires_at.gt(at)),
-                )
-                .set((
-                    sessions::revoked_at.eq(at),
-                    sessions::revoke_reason.eq(revocation.reason.as_str()),
+                Ok(end_access!(
+                    c,
+                    revocation,
+                    sessions::client_id
+                        .eq(client)
+                        .and(sessions::contact_id.eq(id)),
+                    magic_links::client_id
+                        .eq(client)
+                        .and(magic_links::contact_id.eq(id))
                 ))
-                .execute(c)
-                .await?;
-                diesel::update(
-                    magic_links::table
-                        .filter(magic_links::client_id.eq(client))
-                        .filter(magic_links::contact_id.eq(id))
-                        .filter(magic_links::used_at.is_null())
-                        .filter(magic_links::revoked_at.is_null()),
-                )
-                .set(magic_links::revoked_at.eq(at))
-                .execute(c)
-                .await?;
-                Ok(ended)
             })
             .await
         });

@@ -73,9 +73,9 @@ fn delivering_twice_sends_the_same_message_and_link() {
     assert_eq!(first.message_key, Some(items.items[0].id.to_string()));
 }
 
-#[test]
-fn an_email_given_up_on_revokes_its_link_until_an_operator_retries() {
-    let w = World::new();
+/// Emails the contact a link while mail fails, and delivers until the
+/// outbox gives up on it; returns the dead items.
+fn give_up_on_a_link_email(w: &World) -> Vec<crate::model::OutboxMessage> {
     w.mailer.fail_from_now_on(true);
     block_on(w.s.links.portal_link(&w.account, w.contact.id, None, true)).unwrap();
     let policy = w.s.config().outbox;
@@ -83,12 +83,19 @@ fn an_email_given_up_on_revokes_its_link_until_an_operator_retries() {
         w.deliver();
         w.clock.advance(policy.max_delay);
     }
-    let dead = block_on(
+    block_on(
         w.s.outbox
             .messages(&w.account, Some(OutboxStatus::Dead), page()),
     )
     .unwrap()
-    .items;
+    .items
+}
+
+#[test]
+fn an_email_given_up_on_revokes_its_link_until_an_operator_retries() {
+    let w = World::new();
+    let policy = w.s.config().outbox;
+    let dead = give_up_on_a_link_email(&w);
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].attempts, policy.max_attempts);
     assert_eq!(dead[0].topic, OutboxTopic::PortalLink);
@@ -159,19 +166,7 @@ fn a_worker_that_dies_mid_delivery_loses_its_items_to_another_after_the_lease() 
 #[test]
 fn a_retry_is_refused_when_the_contact_may_no_longer_have_a_link() {
     let w = World::new();
-    w.mailer.fail_from_now_on(true);
-    block_on(w.s.links.portal_link(&w.account, w.contact.id, None, true)).unwrap();
-    let policy = w.s.config().outbox;
-    for _ in 0..policy.max_attempts {
-        w.deliver();
-        w.clock.advance(policy.max_delay);
-    }
-    let dead = block_on(
-        w.s.outbox
-            .messages(&w.account, Some(OutboxStatus::Dead), page()),
-    )
-    .unwrap()
-    .items;
+    let dead = give_up_on_a_link_email(&w);
     let patch = crate::model::ContactPatch {
         active: Some(false),
         ..Default::default()

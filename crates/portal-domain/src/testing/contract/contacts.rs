@@ -2,8 +2,8 @@
 
 use chrono::Duration;
 
-use crate::model::{AuditAction, Contact, Cursor, EmailAddress, Name, PageRequest, RevokeReason};
-use crate::ports::{Conflict, Redemption, Revocation, Store, StoreError};
+use crate::model::{Contact, Cursor, EmailAddress, Name, PageRequest, RevokeReason};
+use crate::ports::{Conflict, Revocation, Store, StoreError};
 
 use super::crm::live_session;
 use super::{Fixture, read_pages};
@@ -266,28 +266,7 @@ pub async fn an_inactive_contact_takes_no_new_links_or_sessions(store: &dyn Stor
         store.update_contact(&ap, &inactive, None).await.unwrap(),
         Some(0)
     );
-    let (late, _) = f.link(&ap, None, f.now + Duration::days(1));
-    match f.insert_link(&late, None).await {
-        Err(StoreError::Conflict(Conflict::PortalClosed)) => {}
-        other => panic!("expected a closed-portal conflict, got {other:?}"),
-    }
-    assert_eq!(store.link_by_token(&late.token_hash).await.unwrap(), None);
-
-    let session = f.session_for(&link, f.now);
-    let audit = f.event(&ap, AuditAction::SessionStarted, f.now);
-    let redemption = Redemption {
-        link_id: link.id,
-        at: f.now,
-        session: &session,
-        activates_pending: false,
-        secret_hash: f.token().hash(),
-        replaces: None,
-        audit: &audit,
-    };
-    assert!(!store.redeem_link(redemption).await.unwrap());
-    let stored = store.link_by_token(&token.hash()).await.unwrap().unwrap();
-    assert_eq!(stored.used_at, None);
-    assert_eq!(store.session(account.id, session.id).await.unwrap(), None);
+    super::crm::takes_no_new_links_or_sessions(&f, &ap, &link, &token).await;
 }
 
 pub async fn a_link_minted_for_an_old_address_is_not_stored(store: &dyn Store) {

@@ -225,15 +225,27 @@ pub async fn a_closed_portal_takes_no_new_links_or_sessions(store: &dyn Store) {
         Some(0)
     );
 
-    let (late, _) = f.link(&contact, None, f.now + Duration::days(1));
+    takes_no_new_links_or_sessions(&f, &contact, &link, &token).await;
+}
+
+/// Checks that the store refuses a new link for `contact` and the
+/// redemption of its stored `link`, writing nothing of either.
+pub(crate) async fn takes_no_new_links_or_sessions(
+    f: &Fixture<'_>,
+    contact: &crate::model::Contact,
+    link: &crate::model::MagicLink,
+    token: &crate::model::Token,
+) {
+    let store = f.store;
+    let (late, _) = f.link(contact, None, f.now + Duration::days(1));
     match f.insert_link(&late, None).await {
         Err(StoreError::Conflict(Conflict::PortalClosed)) => {}
         other => panic!("expected a closed-portal conflict, got {other:?}"),
     }
     assert_eq!(store.link_by_token(&late.token_hash).await.unwrap(), None);
 
-    let session = f.session_for(&link, f.now);
-    let audit = f.event(&contact, AuditAction::SessionStarted, f.now);
+    let session = f.session_for(link, f.now);
+    let audit = f.event(contact, AuditAction::SessionStarted, f.now);
     let redemption = Redemption {
         link_id: link.id,
         at: f.now,
@@ -246,5 +258,8 @@ pub async fn a_closed_portal_takes_no_new_links_or_sessions(store: &dyn Store) {
     assert!(!store.redeem_link(redemption).await.unwrap());
     let stored = store.link_by_token(&token.hash()).await.unwrap().unwrap();
     assert_eq!(stored.used_at, None, "a refused redemption writes nothing");
-    assert_eq!(store.session(account.id, session.id).await.unwrap(), None);
+    assert_eq!(
+        store.session(contact.account_id, session.id).await.unwrap(),
+        None
+    );
 }
