@@ -118,7 +118,10 @@ fn a_process_with_another_server_key_refuses_to_start() {
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("another server key"), "{said}");
     assert!(!said.contains(second.trim()), "the key is never printed");
-    assert!(run(first.trim()).status.success(), "the first key still works");
+    assert!(
+        run(first.trim()).status.success(),
+        "the first key still works"
+    );
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
