@@ -9,10 +9,10 @@ use std::collections::{BTreeSet, HashSet};
 
 use axum::http::StatusCode;
 use common::World;
+use common::openapi::{METHODS, document, documented};
 use serde_json::Value;
 
 const ID: &str = "00000000-0000-4000-8000-000000000000";
-const METHODS: [&str; 5] = ["get", "post", "patch", "put", "delete"];
 
 /// What the API offers; a change here is a change of contract.
 const OPERATIONS: &[(&str, &str)] = &[
@@ -59,36 +59,6 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/crm/outbox/{id}"),
     ("post", "/api/crm/outbox/{id}/retry"),
 ];
-
-async fn document(world: &World) -> Value {
-    let answer = world.send(get("/api/openapi.json")).await;
-    assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(
-        answer.headers["content-type"], "application/json",
-        "{:?}",
-        answer.headers
-    );
-    answer.json
-}
-
-fn get(path: &str) -> axum::http::Request<axum::body::Body> {
-    axum::http::Request::get(path)
-        .body(axum::body::Body::empty())
-        .unwrap()
-}
-
-/// Every (method, path) the document describes.
-fn documented(doc: &Value) -> BTreeSet<(String, String)> {
-    let mut operations = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for method in item.as_object().expect("path item").keys() {
-            if METHODS.contains(&method.as_str()) {
-                operations.insert((method.clone(), path.clone()));
-            }
-        }
-    }
-    operations
-}
 
 #[tokio::test]
 async fn the_document_lists_exactly_the_operations_the_router_serves() {

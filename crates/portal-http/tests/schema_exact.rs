@@ -7,15 +7,9 @@ mod common;
 use axum::http::StatusCode;
 use common::World;
 use common::billed::acme;
+use common::openapi::document;
 use portal_domain::{Cursor, EmailAddress, PublicUrl, Quantity};
 use serde_json::{Value, json};
-
-async fn document(world: &World) -> Value {
-    let request = axum::http::Request::get("/api/openapi.json")
-        .body(axum::body::Body::empty())
-        .unwrap();
-    world.send(request).await.json
-}
 
 #[tokio::test]
 async fn every_text_of_the_cursor_shape_reads_a_page() {

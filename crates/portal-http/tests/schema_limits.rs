@@ -4,10 +4,11 @@
 
 mod common;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use axum::http::StatusCode;
 use common::World;
+use common::openapi::{document, documented};
 use portal_domain::{
     Currency, Description, DocumentNumber, MAX_ALLOCATIONS, MAX_LINES, MAX_MINOR_AMOUNT, Name,
     PAGE_LIMITS, Reference, TimeZone,
@@ -15,37 +16,6 @@ use portal_domain::{
 use serde_json::{Value, json};
 
 const ID: &str = "00000000-0000-4000-8000-000000000000";
-const METHODS: [&str; 5] = ["get", "post", "patch", "put", "delete"];
-
-async fn document(world: &World) -> Value {
-    let answer = world.send(get("/api/openapi.json")).await;
-    assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(
-        answer.headers["content-type"], "application/json",
-        "{:?}",
-        answer.headers
-    );
-    answer.json
-}
-
-fn get(path: &str) -> axum::http::Request<axum::body::Body> {
-    axum::http::Request::get(path)
-        .body(axum::body::Body::empty())
-        .unwrap()
-}
-
-/// Every (method, path) the document describes.
-fn documented(doc: &Value) -> BTreeSet<(String, String)> {
-    let mut operations = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for method in item.as_object().expect("path item").keys() {
-            if METHODS.contains(&method.as_str()) {
-                operations.insert((method.clone(), path.clone()));
-            }
-        }
-    }
-    operations
-}
 
 /// The schema `value` points at, following one `$ref`.
 fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {

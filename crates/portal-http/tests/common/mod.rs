@@ -6,6 +6,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod billed;
+pub mod openapi;
 
 use std::sync::Arc;
 use std::time::Duration;
