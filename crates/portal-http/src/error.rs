@@ -311,6 +311,7 @@ impl From<PaymentError> for ApiError {
                 RefundRefusal::TooMuch { .. } | RefundRefusal::CurrencyMismatch { .. } => {
                     Self::unprocessable("refund_exceeds_payment", "amount", message)
                 }
+                RefundRefusal::Money(e) => Self::internal(&e),
             },
             PaymentError::ChangedConcurrently => Self::conflict("concurrent_change", message),
             PaymentError::Store(e) => e.into(),

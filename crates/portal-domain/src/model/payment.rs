@@ -181,6 +181,9 @@ pub enum RefundRefusal {
     TooMuch { refundable: Money },
     #[error("the refund is in {refund}, the payment in {payment}")]
     CurrencyMismatch { payment: Currency, refund: Currency },
+    /// The payment's own amounts do not add up (a corrupt record).
+    #[error(transparent)]
+    Money(#[from] MoneyError),
 }
 
 /// Whether `at` lies in the years 1900 to 2999 of the time zone it was
@@ -482,23 +485,22 @@ impl Payment {
         if amount.minor() > refundable.minor() || !amount.is_positive() {
             return Err(RefundRefusal::TooMuch { refundable });
         }
-        let mut left = amount.minor() - self.unapplied().minor().min(amount.minor());
+        let mut left = amount.checked_sub(self.unapplied().checked_min(amount)?)?;
         let mut allocations = Vec::new();
         for allocation in self.allocations.iter().rev() {
-            if left == 0 {
+            if left.is_zero() {
                 break;
             }
-            let taken = self
-                .refunded_from(allocation.document_id)
-                .map_or(0, |m| m.minor());
-            let holds = allocation.amount.minor() - taken;
-            let take = holds.min(left);
-            if take > 0 {
+            let holds = allocation
+                .amount
+                .checked_sub(self.refunded_from(allocation.document_id)?)?;
+            let take = holds.checked_min(left)?;
+            if take.is_positive() {
                 allocations.push(Allocation {
                     document_id: allocation.document_id,
-                    amount: Money::new(take, self.currency()),
+                    amount: take,
                 });
-                left -= take;
+                left = left.checked_sub(take)?;
             }
         }
         Ok(Refund {
