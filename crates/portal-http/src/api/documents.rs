@@ -10,7 +10,7 @@ use portal_domain::{Account, ClientId, ContactId, Document, DocumentId, Document
 use utoipa::ToSchema;
 
 use super::dto::document_answers::Sent;
-use super::dto::documents::{DocumentQuery, SendDocument};
+use super::dto::documents::{ClientListQuery, SendDocument};
 use super::dto::{Paged, page, query_id, time};
 use super::schema::id;
 use crate::error::ApiError;
@@ -29,7 +29,7 @@ async fn list<T: ToSchema + for<'a> From<&'a Document>>(
     kind: DocumentKind,
     state: AppState,
     account: Account,
-    query: DocumentQuery,
+    query: ClientListQuery,
 ) -> Result<Json<Paged<T>>, ApiError> {
     let client = query_id::<ClientId>("client_id", query.client_id.as_deref())?;
     let request = page(query.limit, query.cursor.as_deref())?;
@@ -130,7 +130,7 @@ macro_rules! kind_api {
 
             use crate::api::dto::Paged;
             use crate::api::dto::document_answers::{$out, Sent};
-            use crate::api::dto::documents::{$create_type, DocumentQuery, SendDocument};
+            use crate::api::dto::documents::{$create_type, ClientListQuery, SendDocument};
             use crate::error::{ApiError, ErrorBody};
             use crate::extract::{ApiJson, ApiQuery, Operator};
             use crate::state::AppState;
@@ -144,13 +144,13 @@ macro_rules! kind_api {
                 path = $base,
                 tag = $tag,
                 operation_id = $list_op,
-                params(DocumentQuery),
+                params(ClientListQuery),
                 responses((status = 200, description = "A page of documents.", body = Paged<$out>))
             )]
             pub(crate) async fn list(
                 State(state): State<AppState>,
                 Operator(account): Operator,
-                ApiQuery(query): ApiQuery<DocumentQuery>,
+                ApiQuery(query): ApiQuery<ClientListQuery>,
             ) -> Result<Json<Paged<$out>>, ApiError> {
                 super::list(KIND, state, account, query).await
             }

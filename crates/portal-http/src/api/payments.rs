@@ -12,9 +12,10 @@ use portal_domain::{
 };
 
 use super::dto::document_answers::InvoiceOut;
+use super::dto::documents::ClientListQuery;
 use super::dto::payments::{
     CreatePayment, CreateRefund, CreatedPaymentOut, MarkPaid as MarkPaidIn, PaymentOut,
-    PaymentQuery, RefundOutcomeOut,
+    RefundOutcomeOut,
 };
 use super::dto::{Paged, page, query_id};
 use super::schema::{self, id, optional_id};
@@ -107,13 +108,13 @@ pub(crate) async fn create(
     path = "/api/crm/payments",
     tag = "payments",
     operation_id = "list_payments",
-    params(PaymentQuery),
+    params(ClientListQuery),
     responses((status = 200, description = "A page of payments.", body = Paged<PaymentOut>))
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Operator(account): Operator,
-    ApiQuery(query): ApiQuery<PaymentQuery>,
+    ApiQuery(query): ApiQuery<ClientListQuery>,
 ) -> Result<Json<Paged<PaymentOut>>, ApiError> {
     let client = query_id::<ClientId>("client_id", query.client_id.as_deref())?;
     let request = page(query.limit, query.cursor.as_deref())?;

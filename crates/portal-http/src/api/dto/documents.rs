@@ -220,12 +220,13 @@ impl CreateContract {
     }
 }
 
-/// Which documents to list.
+/// Which page of a list to read, optionally of one client's items
+/// (documents, payments).
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub(crate) struct DocumentQuery {
-    /// Only this client's documents.
+pub(crate) struct ClientListQuery {
+    /// Only this client's items.
     #[param(format = "uuid")]
     pub(crate) client_id: Option<String>,
     /// Items per page.

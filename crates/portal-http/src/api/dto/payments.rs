@@ -2,12 +2,10 @@
 
 use portal_domain::{Allocation, ManualKind, Payment, PaymentMethod, PaymentStatus, Refund};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::time;
-use crate::api::schema::{
-    Amount, CurrencyCode, DescriptionText, ReferenceText, TimeText, cursor_schema, limit_schema,
-};
+use crate::api::schema::{Amount, CurrencyCode, DescriptionText, ReferenceText, TimeText};
 
 /// How money recorded by hand arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -133,22 +131,6 @@ pub(crate) struct CreateRefund {
     /// In the payment's currency; at most its `refundable`.
     pub(crate) amount: Amount,
     pub(crate) reason: Option<DescriptionText>,
-}
-
-/// Which payments to list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct PaymentQuery {
-    /// Only this client's payments.
-    #[param(format = "uuid")]
-    pub(crate) client_id: Option<String>,
-    /// Items per page.
-    #[param(schema_with = limit_schema)]
-    pub(crate) limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    #[param(schema_with = cursor_schema)]
-    pub(crate) cursor: Option<String>,
 }
 
 /// Part of a payment or refund on one invoice.
