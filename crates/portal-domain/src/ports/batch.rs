@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    AuditEvent, ClaimToken, ContactId, Document, DocumentId, EmailAddress, MagicLink, OutboxId,
-    OutboxMessage, Payment, PortalSession, Refund,
+    AccountId, AuditEvent, ClaimToken, ContactId, Document, DocumentId, EmailAddress, LinkId,
+    MagicLink, OutboxId, OutboxMessage, Payment, PortalSession, Refund,
 };
 
 /// One write of a batch.
@@ -47,6 +47,16 @@ pub enum Write {
     Audit(AuditEvent),
     /// Adds an item to the outbox.
     Enqueue(OutboxMessage),
+    /// Makes a failed or dead outbox item of `account` pending again, due
+    /// at `at`, with its attempts reset and, with `relink`, its email
+    /// pointed at that link instead; if the item is in another status (or
+    /// gone), the batch is lost.
+    RetryOutbox {
+        account: AccountId,
+        id: OutboxId,
+        at: DateTime<Utc>,
+        relink: Option<LinkId>,
+    },
     /// Marks a claimed outbox item done at `at`, if `claim` still holds it;
     /// otherwise the batch is lost.
     CompleteOutbox {

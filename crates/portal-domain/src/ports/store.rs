@@ -340,17 +340,6 @@ pub trait OutboxStore: Send + Sync {
         status: Option<OutboxStatus>,
         page: &PageRequest,
     ) -> StoreResult<Vec<OutboxMessage>>;
-    /// Makes a failed or dead item pending again, due at `now`, with its
-    /// attempts reset, and, with `relink`, its email pointed at that link
-    /// instead. Returns the item as it now is; `None` when no such item
-    /// exists. An item in another status is returned unchanged.
-    async fn retry_outbox(
-        &self,
-        account: AccountId,
-        id: OutboxId,
-        now: DateTime<Utc>,
-        relink: Option<LinkId>,
-    ) -> StoreResult<Option<OutboxMessage>>;
     /// Deletes the items of every account sent before `before`; returns
     /// how many.
     async fn forget_sent(&self, before: DateTime<Utc>) -> StoreResult<u64>;

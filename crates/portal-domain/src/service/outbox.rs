@@ -15,10 +15,11 @@ use crate::model::{
 };
 use crate::ports::{
     AccessStore, Batch, BatchStore, Conflict, CrmStore, Mailer, OutboxStore, Store, StoreError,
+    Write,
 };
 
 use super::Env;
-use super::links::Links;
+use super::links::{IssuedLink, Links};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
@@ -227,9 +228,9 @@ impl Outbox {
 
     /// Tries a failed or dead item again, now and with a fresh count of
     /// attempts. An email whose link was revoked when it was given up on,
-    /// or has expired meanwhile, gets a fresh link in its place first, so
-    /// what finally arrives works. Retrying an item that is pending, being
-    /// sent or sent changes nothing.
+    /// or has expired meanwhile, gets a fresh link in its place, stored in
+    /// the same write, so what finally arrives works. Retrying an item that
+    /// is pending, being sent or sent changes nothing.
     ///
     /// # Errors
     /// [`OutboxError::NotFound`]; [`OutboxError::PortalClosed`] when the
@@ -244,26 +245,39 @@ impl Outbox {
             return Ok(message);
         }
         let now = self.env.now();
-        let relink = match &message.payload {
-            OutboxPayload::Email {
-                link: Some(link), ..
-            } => self.replacement_link(account, *link, now).await?,
-            _ => None,
-        };
-        self.store
-            .retry_outbox(account.id, id, now, relink)
-            .await?
-            .ok_or(OutboxError::NotFound)
+        let mut batch = Batch::new();
+        let mut relink = None;
+        if let OutboxPayload::Email {
+            link: Some(link), ..
+        } = &message.payload
+            && let Some(fresh) = self.replacement_link(account, *link, now).await?
+        {
+            relink = Some(fresh.link.id);
+            batch.push(fresh.write());
+        }
+        batch.push(Write::RetryOutbox {
+            account: account.id,
+            id,
+            at: now,
+            relink,
+        });
+        match self.batches.commit(&batch).await {
+            // Retried now, or by someone else a moment ago: either way the
+            // item as it stands is the answer.
+            Ok(_) => self.message(account, id).await,
+            Err(StoreError::Conflict(Conflict::PortalClosed)) => Err(OutboxError::PortalClosed),
+            Err(other) => Err(other.into()),
+        }
     }
 
-    /// A fresh link, stored, standing in for `link` when `link` can no
-    /// longer be used; `None` when it still can.
+    /// A fresh link, not stored yet, to stand in for `link` when `link`
+    /// can no longer be used; `None` when it still can.
     async fn replacement_link(
         &self,
         account: &Account,
         link: LinkId,
         now: DateTime<Utc>,
-    ) -> Result<Option<LinkId>, OutboxError> {
+    ) -> Result<Option<IssuedLink>, OutboxError> {
         let Some(old) = self.access.link(account.id, link).await? else {
             return Ok(None);
         };
@@ -275,14 +289,12 @@ impl Outbox {
             .contact(account.id, old.contact_id)
             .await?
             .ok_or(OutboxError::PortalClosed)?;
-        let fresh = self
-            .links
-            .mint(account, &contact, old.document_id, old.purpose);
-        match self.batches.commit(&Batch::new().with(fresh.write())).await {
-            Ok(_) => Ok(Some(fresh.link.id)),
-            Err(StoreError::Conflict(Conflict::PortalClosed)) => Err(OutboxError::PortalClosed),
-            Err(other) => Err(other.into()),
-        }
+        Ok(Some(self.links.mint(
+            account,
+            &contact,
+            old.document_id,
+            old.purpose,
+        )))
     }
 
     /// How many items of all accounts are in each status.

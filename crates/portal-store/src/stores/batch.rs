@@ -18,7 +18,7 @@ use crate::rows::{
 };
 use crate::schema::{
     audit_events, crm_client_portal_sessions as sessions, document_recipients, documents,
-    magic_links, outbox, payment_allocations, payments, refund_allocations, refunds,
+    magic_links, outbox, outbox_emails, payment_allocations, payments, refund_allocations, refunds,
 };
 use crate::sql_types::{Id, Time};
 
@@ -51,6 +51,12 @@ enum Op {
     RecordRecipient(RecipientRow),
     Audit(AuditRow),
     Enqueue(OutboxRow, PayloadRows),
+    RetryOutbox {
+        account: Id,
+        id: Id,
+        at: Time,
+        relink: Option<Id>,
+    },
     CompleteOutbox {
         id: Id,
         claim: Id,
@@ -106,6 +112,17 @@ impl From<&Write> for Op {
                 let (row, payload) = OutboxRow::new(message);
                 Self::Enqueue(row, payload)
             }
+            Write::RetryOutbox {
+                account,
+                id,
+                at,
+                relink,
+            } => Self::RetryOutbox {
+                account: Id(account.as_uuid()),
+                id: Id(id.as_uuid()),
+                at: Time(*at),
+                relink: relink.map(|link| Id(link.as_uuid())),
+            },
             Write::CompleteOutbox { id, claim, at } => Self::CompleteOutbox {
                 id: Id(id.as_uuid()),
                 claim: Id(claim.0),
@@ -246,6 +263,39 @@ macro_rules! apply {
                     .await?;
             }
             Op::Enqueue(row, payload) => insert_outbox!($c, row, payload),
+            Op::RetryOutbox {
+                account,
+                id,
+                at,
+                relink,
+            } => {
+                let retried =
+                    diesel::update(
+                        outbox::table
+                            .filter(outbox::id.eq(*id))
+                            .filter(outbox::account_id.eq(*account))
+                            .filter(outbox::status.eq_any([
+                                OutboxStatus::Failed.as_str(),
+                                OutboxStatus::Dead.as_str(),
+                            ])),
+                    )
+                    .set((
+                        outbox::status.eq(OutboxStatus::Pending.as_str()),
+                        outbox::attempts.eq(0),
+                        outbox::next_attempt_at.eq(*at),
+                    ))
+                    .execute($c)
+                    .await?;
+                if retried != 1 {
+                    return Err(Refusal::Lost);
+                }
+                if let Some(link) = relink {
+                    diesel::update(outbox_emails::table.filter(outbox_emails::outbox_id.eq(*id)))
+                        .set(outbox_emails::link_id.eq(Some(*link)))
+                        .execute($c)
+                        .await?;
+                }
+            }
             Op::CompleteOutbox { id, claim, at } => {
                 let none: (Option<Id>, Option<Time>) = (None, None);
                 let written = diesel::update(

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use portal_domain::ports::{OutboxStore, StoreResult};
 use portal_domain::{
-    AccountId, ClaimToken, Delivery, LinkId, OutboxId, OutboxMessage, OutboxStatus, PageRequest,
+    AccountId, ClaimToken, Delivery, OutboxId, OutboxMessage, OutboxStatus, PageRequest,
 };
 
 use super::{IDS_PER_QUERY, Refusal, keyset, settle};
@@ -279,54 +279,6 @@ impl OutboxStore for Database {
         })
         .map_err(backend)?;
         Self::assemble_outbox(&mut conn, rows).await
-    }
-
-    async fn retry_outbox(
-        &self,
-        account: AccountId,
-        id: OutboxId,
-        now: DateTime<Utc>,
-        relink: Option<LinkId>,
-    ) -> StoreResult<Option<OutboxMessage>> {
-        let (account, id) = (Id(account.as_uuid()), Id(id.as_uuid()));
-        let relink = relink.map(|link| Id(link.as_uuid()));
-        let mut conn = self.conn().await?;
-        let rows: Vec<OutboxRow> = with_conn!(conn, |c| {
-            c.transaction::<_, diesel::result::Error, _>(async |c| {
-                let retried =
-                    diesel::update(
-                        outbox::table
-                            .filter(outbox::id.eq(id))
-                            .filter(outbox::account_id.eq(account))
-                            .filter(outbox::status.eq_any([
-                                OutboxStatus::Failed.as_str(),
-                                OutboxStatus::Dead.as_str(),
-                            ])),
-                    )
-                    .set((
-                        outbox::status.eq(OutboxStatus::Pending.as_str()),
-                        outbox::attempts.eq(0),
-                        outbox::next_attempt_at.eq(Time(now)),
-                    ))
-                    .execute(c)
-                    .await?;
-                if let (1, Some(link)) = (retried, relink) {
-                    diesel::update(outbox_emails::table.filter(outbox_emails::outbox_id.eq(id)))
-                        .set(outbox_emails::link_id.eq(Some(link)))
-                        .execute(c)
-                        .await?;
-                }
-                outbox::table
-                    .filter(outbox::id.eq(id))
-                    .filter(outbox::account_id.eq(account))
-                    .select(OutboxRow::as_select())
-                    .load(c)
-                    .await
-            })
-            .await
-        })
-        .map_err(backend)?;
-        Ok(Self::assemble_outbox(&mut conn, rows).await?.pop())
     }
 
     async fn forget_sent(&self, before: DateTime<Utc>) -> StoreResult<u64> {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::{InMemoryStore, OutboxRow, State, missing};
-use crate::model::OutboxStatus;
+use crate::model::{OutboxPayload, OutboxStatus};
 use crate::ports::{Batch, BatchStore, Conflict, StoreError, StoreResult, Write};
 
 /// Why a batch was not applied.
@@ -82,6 +82,30 @@ impl State {
                 message: message.clone(),
                 claim: None,
             }),
+            Write::RetryOutbox {
+                account,
+                id,
+                at,
+                relink,
+            } => {
+                let row = self
+                    .outbox
+                    .iter_mut()
+                    .find(|r| {
+                        r.message.id == *id
+                            && r.message.account_id == *account
+                            && matches!(r.message.status, OutboxStatus::Failed | OutboxStatus::Dead)
+                    })
+                    .ok_or(Refusal::Lost)?;
+                row.message.status = OutboxStatus::Pending;
+                row.message.attempts = 0;
+                row.message.next_attempt_at = *at;
+                if let (Some(fresh), OutboxPayload::Email { link, .. }) =
+                    (relink, &mut row.message.payload)
+                {
+                    *link = Some(*fresh);
+                }
+            }
             Write::CompleteOutbox { id, claim, at } => {
                 let row = self
                     .outbox

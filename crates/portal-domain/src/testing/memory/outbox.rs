@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::{InMemoryStore, OutboxRow, paged};
 use crate::model::{
-    AccountId, ClaimToken, Delivery, IdempotencyKey, IdempotencyRecord, IdempotencyState, LinkId,
-    LinkRequest, LinkRequestCounts, LinkRequestPolicy, OutboxId, OutboxMessage, OutboxPayload,
-    OutboxStatus, PageRequest, StoredResponse,
+    AccountId, ClaimToken, Delivery, IdempotencyKey, IdempotencyRecord, IdempotencyState,
+    LinkRequest, LinkRequestCounts, LinkRequestPolicy, OutboxId, OutboxMessage, OutboxStatus,
+    PageRequest, StoredResponse,
 };
 use crate::ports::{IdempotencyStore, LinkRequestStore, OutboxStore, StoreResult};
 
@@ -166,37 +166,6 @@ impl OutboxStore for InMemoryStore {
         Ok(paged(messages, page, false, |m| {
             (m.created_at, m.id.as_uuid())
         }))
-    }
-
-    async fn retry_outbox(
-        &self,
-        account: AccountId,
-        id: OutboxId,
-        now: DateTime<Utc>,
-        relink: Option<LinkId>,
-    ) -> StoreResult<Option<OutboxMessage>> {
-        let mut state = self.state();
-        let Some(row) = state
-            .outbox
-            .iter_mut()
-            .find(|r| r.message.id == id && r.message.account_id == account)
-        else {
-            return Ok(None);
-        };
-        if matches!(
-            row.message.status,
-            OutboxStatus::Failed | OutboxStatus::Dead
-        ) {
-            row.message.status = OutboxStatus::Pending;
-            row.message.attempts = 0;
-            row.message.next_attempt_at = now;
-            if let (Some(fresh), OutboxPayload::Email { link, .. }) =
-                (relink, &mut row.message.payload)
-            {
-                *link = Some(fresh);
-            }
-        }
-        Ok(Some(row.message.clone()))
     }
 
     async fn forget_sent(&self, before: DateTime<Utc>) -> StoreResult<u64> {
