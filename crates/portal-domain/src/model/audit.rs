@@ -27,10 +27,20 @@ pub enum AuditAction {
     PaymentRecorded,
     /// (Part of) a payment was refunded.
     PaymentRefunded,
+    /// The contact submitted a payment through the processor.
+    PaymentSubmitted,
+    /// A processor payment failed (declined, or a bank debit returned).
+    PaymentFailed,
+    /// The contact saved a payment method at the processor.
+    PaymentMethodAdded,
+    /// The contact made a saved method the default.
+    PaymentMethodDefaulted,
+    /// The contact removed a saved method.
+    PaymentMethodRemoved,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 14] = [
         Self::DocumentSent,
         Self::LinkIssued,
         Self::SessionStarted,
@@ -40,6 +50,11 @@ impl AuditAction {
         Self::SessionRevoked,
         Self::PaymentRecorded,
         Self::PaymentRefunded,
+        Self::PaymentSubmitted,
+        Self::PaymentFailed,
+        Self::PaymentMethodAdded,
+        Self::PaymentMethodDefaulted,
+        Self::PaymentMethodRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +68,11 @@ impl AuditAction {
             Self::SessionRevoked => "session_revoked",
             Self::PaymentRecorded => "payment_recorded",
             Self::PaymentRefunded => "payment_refunded",
+            Self::PaymentSubmitted => "payment_submitted",
+            Self::PaymentFailed => "payment_failed",
+            Self::PaymentMethodAdded => "payment_method_added",
+            Self::PaymentMethodDefaulted => "payment_method_defaulted",
+            Self::PaymentMethodRemoved => "payment_method_removed",
         }
     }
 

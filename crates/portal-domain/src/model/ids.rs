@@ -114,6 +114,18 @@ id_type!(
     RefundId
 );
 id_type!(
+    /// A processor connection of an account (minted anew on every connect).
+    ConnectionId
+);
+id_type!(
+    /// A payment method saved at a processor, as the portal records it.
+    PaymentMethodId
+);
+id_type!(
+    /// A pay form's one-time token.
+    CheckoutId
+);
+id_type!(
     /// A side effect waiting in the outbox: an email, or a request for a
     /// new link to fulfil.
     OutboxId

@@ -16,6 +16,7 @@ mod money;
 mod outbox;
 mod page;
 mod payment;
+mod processor;
 mod request;
 mod server_key;
 mod session;
@@ -38,8 +39,8 @@ pub use idempotency::{
     IdempotencyState, StoredResponse,
 };
 pub use ids::{
-    AccountId, ApiKeyId, AuditEventId, ClientId, ContactId, DocumentId, InvalidId, LinkId,
-    LinkRequestId, OutboxId, PaymentId, RefundId, SessionId,
+    AccountId, ApiKeyId, AuditEventId, CheckoutId, ClientId, ConnectionId, ContactId, DocumentId,
+    InvalidId, LinkId, LinkRequestId, OutboxId, PaymentId, PaymentMethodId, RefundId, SessionId,
 };
 pub use ledger::{AppliedPayment, Ledger, LedgerEntry};
 pub use link::{LinkPurpose, LinkState, MagicLink, link_path};
@@ -53,7 +54,12 @@ pub use outbox::{
 pub use page::{Cursor, DEFAULT_PAGE_LIMIT, PAGE_LIMITS, Page, PageRequest};
 pub use payment::{
     Allocation, MAX_ALLOCATIONS, ManualKind, Payment, PaymentMethod, PaymentRecord, PaymentStatus,
-    Refund, RefundRefusal,
+    ProcessorCharge, Refund, RefundRefusal,
+};
+pub use processor::{
+    AnetEnvironment, CHECKOUT_LIFETIME, CardBrand, Checkout, CheckoutState, ConnectionHealth,
+    Expiry, Last4, MethodDetails, ProcessorConnection, ProcessorCredentials, ProcessorCustomer,
+    ProcessorKind, ProcessorRef, Secret, StoredMethod,
 };
 pub use request::ClientInfo;
 pub use server_key::{SealError, ServerKey};

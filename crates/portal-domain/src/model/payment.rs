@@ -6,9 +6,10 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use super::ids::{AccountId, ClientId, DocumentId, PaymentId, RefundId};
+use super::ids::{AccountId, ClientId, ConnectionId, DocumentId, PaymentId, RefundId};
 use super::ledger::LedgerEntry;
 use super::money::{Currency, Money, MoneyError};
+use super::processor::{CardBrand, Last4, ProcessorKind, ProcessorRef};
 use super::text::{Description, Reference, ValidationError};
 
 /// Where a payment stands.
@@ -71,30 +72,55 @@ impl ManualKind {
     }
 }
 
-/// How the money came. Processor methods (cards, bank debits) join this
-/// when a processor is connected.
+/// How the money came.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PaymentMethod {
     /// Received outside the portal and recorded by an operator.
     Manual(ManualKind),
+    /// A card charged through a processor. The last four digits are
+    /// unknown only while a charge with a fresh card is in flight.
+    Card {
+        brand: CardBrand,
+        last4: Option<Last4>,
+    },
+    /// A bank account debited through a processor (ACH, eCheck).
+    BankDebit { last4: Option<Last4> },
 }
 
 impl PaymentMethod {
-    /// The method's family: `manual`.
+    /// The method's family: `manual`, `card` or `bank_debit`.
     pub fn type_str(self) -> &'static str {
         match self {
             Self::Manual(_) => "manual",
+            Self::Card { .. } => "card",
+            Self::BankDebit { .. } => "bank_debit",
         }
     }
 }
 
-/// "Bank transfer", "Check": what a client reads on a receipt.
+/// "Bank transfer", "Visa •••• 4242": what a client reads on a receipt.
 impl fmt::Display for PaymentMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Manual(kind) => f.write_str(kind.label()),
+            Self::Card {
+                brand,
+                last4: Some(last4),
+            } => write!(f, "{} •••• {last4}", brand.label()),
+            Self::Card { brand, last4: None } => f.write_str(brand.label()),
+            Self::BankDebit { last4: Some(last4) } => write!(f, "Bank account •••• {last4}"),
+            Self::BankDebit { last4: None } => f.write_str("Bank account"),
         }
     }
+}
+
+/// Where a payment made through a processor went there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessorCharge {
+    pub kind: ProcessorKind,
+    pub connection_id: ConnectionId,
+    /// The processor's id of the charge, once it answered.
+    pub reference: Option<ProcessorRef>,
 }
 
 /// Part of a payment or refund, on one invoice.
@@ -149,6 +175,8 @@ pub struct Payment {
     refunds: Vec<Refund>,
     created_at: DateTime<Utc>,
     version: u64,
+    processor: Option<ProcessorCharge>,
+    failure: Option<String>,
 }
 
 /// Everything a store keeps of a payment, for [`Payment::restore`].
@@ -167,6 +195,10 @@ pub struct PaymentRecord {
     pub created_at: DateTime<Utc>,
     /// How many changes the store has seen (0 for a new payment).
     pub version: u64,
+    /// Set for a payment made through a processor.
+    pub processor: Option<ProcessorCharge>,
+    /// Why a failed payment failed, fit to show the client.
+    pub failure: Option<String>,
 }
 
 /// The most invoices one payment may settle.
@@ -230,6 +262,8 @@ impl Payment {
             refunds: record.refunds,
             created_at: record.created_at,
             version: record.version,
+            processor: record.processor,
+            failure: record.failure,
         };
         payment.check()?;
         Ok(payment)
@@ -390,6 +424,63 @@ impl Payment {
     /// racing refunds cannot both take the same money back.
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// The processor charge, for a payment made through one.
+    pub fn processor(&self) -> Option<&ProcessorCharge> {
+        self.processor.as_ref()
+    }
+
+    /// Why it failed, fit to show the client.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    /// The payment after its processor answered: `status`, the charge's
+    /// reference, the method the processor reports and, for a failure, its
+    /// reason. The store's version counts up, as
+    /// [`Write::UpdatePayment`](crate::ports::Write::UpdatePayment) does.
+    ///
+    /// # Errors
+    /// A payment that already settled (succeeded or failed) cannot change
+    /// status again; a refunded one never fails.
+    pub fn settled(
+        &self,
+        status: PaymentStatus,
+        reference: Option<ProcessorRef>,
+        method: Option<PaymentMethod>,
+        failure: Option<String>,
+    ) -> Result<Self, ValidationError> {
+        if self.status != PaymentStatus::Pending && self.status != status {
+            return Err(ValidationError::new(
+                "status",
+                format!(
+                    "a {} payment cannot become {}",
+                    self.status.as_str(),
+                    status.as_str()
+                ),
+            ));
+        }
+        let mut next = self.clone();
+        next.status = status;
+        if let Some(charge) = next.processor.as_mut()
+            && reference.is_some()
+        {
+            charge.reference = reference;
+        }
+        if let Some(method) = method {
+            next.method = method;
+        }
+        next.failure = match status {
+            PaymentStatus::Failed => Some(
+                failure
+                    .map(|f| f.chars().filter(|c| !c.is_control()).take(500).collect())
+                    .unwrap_or_else(|| "The payment did not go through.".to_owned()),
+            ),
+            _ => None,
+        };
+        next.version += 1;
+        Ok(next)
     }
 
     /// Everything refunded so far.

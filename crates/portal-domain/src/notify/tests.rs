@@ -190,6 +190,8 @@ fn a_receipt_lists_what_was_settled_and_what_remains() {
             refunds: vec![],
             created_at: now,
             version: 0,
+            processor: None,
+            failure: None,
         },
         now,
     )

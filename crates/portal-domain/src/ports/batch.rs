@@ -5,9 +5,11 @@
 
 use chrono::{DateTime, Utc};
 
+use super::store::ConnectionRecord;
 use crate::model::{
-    AccountId, AuditEvent, ClaimToken, ContactId, Document, DocumentId, EmailAddress, LinkId,
-    MagicLink, OutboxId, OutboxMessage, Payment, PortalSession, Refund,
+    AccountId, AuditEvent, Checkout, CheckoutId, ClaimToken, ContactId, Document, DocumentId,
+    EmailAddress, LinkId, MagicLink, OutboxId, OutboxMessage, Payment, PaymentId, PaymentMethodId,
+    PortalSession, ProcessorKind, ProcessorRef, Refund, StoredMethod,
 };
 
 /// One write of a batch.
@@ -62,6 +64,55 @@ pub enum Write {
     CompleteOutbox {
         id: OutboxId,
         claim: ClaimToken,
+        at: DateTime<Utc>,
+    },
+    /// Writes a processor payment's status, method, processor reference
+    /// and failure, and its version (counted up by
+    /// [`Payment::settled`]), if the stored version is still one less;
+    /// otherwise the batch is lost.
+    UpdatePayment(Payment),
+    /// Makes `connection` the account's processor connection, replacing
+    /// any other (whose customers and methods stay behind, unused).
+    PutConnection(ConnectionRecord),
+    /// Removes the account's processor connection, if any.
+    DeleteConnection {
+        account: AccountId,
+    },
+    /// Records a method the processor confirmed. A method with the same
+    /// processor reference under the same connection is replaced. When it
+    /// is the default, the client's other methods under the connection
+    /// stop being.
+    InsertMethod(StoredMethod),
+    /// Makes a method its client's default (and the others not), if it
+    /// still exists; otherwise the batch is lost.
+    SetDefaultMethod {
+        account: AccountId,
+        id: PaymentMethodId,
+    },
+    /// Forgets a method, if it still exists; otherwise the batch is lost.
+    RemoveMethod {
+        account: AccountId,
+        id: PaymentMethodId,
+    },
+    /// Stores a new checkout (a pay form's one-time token).
+    InsertCheckout(Checkout),
+    /// Marks an open checkout submitted at `at`. If it is not open (or
+    /// gone), the batch is lost: of concurrent submissions exactly one
+    /// wins.
+    SubmitCheckout {
+        account: AccountId,
+        id: CheckoutId,
+        at: DateTime<Utc>,
+    },
+    /// Records that a processor's webhook event was applied. If the
+    /// account already recorded this event id for this processor, the
+    /// batch is lost: each event is applied once.
+    RecordProcessorEvent {
+        account: AccountId,
+        processor: ProcessorKind,
+        event_id: ProcessorRef,
+        event_type: String,
+        payment: Option<PaymentId>,
         at: DateTime<Utc>,
     },
 }

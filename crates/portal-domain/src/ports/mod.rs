@@ -7,6 +7,7 @@
 
 mod batch;
 mod mail;
+mod processor;
 mod store;
 
 use chrono::{DateTime, Utc};
@@ -14,6 +15,7 @@ use chrono::{DateTime, Utc};
 pub use crate::model::Email;
 pub use batch::{Batch, Write};
 pub use mail::{MailError, Mailer};
+pub use processor::*;
 pub use store::*;
 
 /// The current time. Behind a port so expiry rules are testable.

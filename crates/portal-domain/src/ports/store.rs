@@ -8,11 +8,12 @@ use chrono::{DateTime, Utc};
 
 use super::{Batch, StoreResult};
 use crate::model::{
-    Account, AccountId, ApiKeyId, ApiKeyRecord, AuditEvent, ClaimToken, Client, ClientId, Contact,
-    ContactId, Delivery, Document, DocumentId, DocumentKind, EmailAddress, IdempotencyKey,
-    IdempotencyRecord, LinkId, LinkRequest, LinkRequestCounts, LinkRequestPolicy, MagicLink,
-    OutboxId, OutboxMessage, OutboxStatus, PageRequest, Payment, PaymentId, PortalSession,
-    RevokeReason, SessionId, StoredResponse, TokenHash,
+    Account, AccountId, ApiKeyId, ApiKeyRecord, AuditEvent, Checkout, CheckoutId, ClaimToken,
+    Client, ClientId, ConnectionHealth, ConnectionId, Contact, ContactId, Delivery, Document,
+    DocumentId, DocumentKind, EmailAddress, IdempotencyKey, IdempotencyRecord, LinkId, LinkRequest,
+    LinkRequestCounts, LinkRequestPolicy, MagicLink, OutboxId, OutboxMessage, OutboxStatus,
+    PageRequest, Payment, PaymentId, PaymentMethodId, PortalSession, ProcessorCustomer,
+    ProcessorKind, ProcessorRef, RevokeReason, SessionId, StoredMethod, StoredResponse, TokenHash,
 };
 
 /// Accounts and their API keys.
@@ -388,6 +389,96 @@ pub trait IdempotencyStore: Send + Sync {
     async fn forget_expired_requests(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }
 
+/// A processor connection as stored: its secrets sealed under the server
+/// key (with [`ProcessorConnection::seal_context`](crate::model::ProcessorConnection::seal_context)),
+/// so the store never holds a credential in the clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionRecord {
+    pub id: ConnectionId,
+    pub account_id: AccountId,
+    pub kind: ProcessorKind,
+    /// [`ProcessorCredentials::public_text`](crate::model::ProcessorCredentials::public_text).
+    pub public: String,
+    /// [`ProcessorCredentials::secrets_text`](crate::model::ProcessorCredentials::secrets_text),
+    /// sealed.
+    pub sealed_secrets: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub health: ConnectionHealth,
+}
+
+/// Processor connections, customers, saved methods, checkouts and
+/// webhook events. Every read is scoped to an account.
+#[async_trait]
+pub trait ProcessorStore: Send + Sync {
+    async fn connection(&self, account: AccountId) -> StoreResult<Option<ConnectionRecord>>;
+    /// Records how contact with the processor went at `at`: a success
+    /// (`error` is `None`) or a failure. Written only while `connection` is
+    /// still the account's.
+    async fn record_connection_health(
+        &self,
+        account: AccountId,
+        connection: ConnectionId,
+        error: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    async fn processor_customer(
+        &self,
+        account: AccountId,
+        connection: ConnectionId,
+        client: ClientId,
+    ) -> StoreResult<Option<ProcessorCustomer>>;
+    /// Stores the client's customer under the connection, unless one was
+    /// stored first; answers the one that is stored.
+    async fn insert_processor_customer(
+        &self,
+        customer: &ProcessorCustomer,
+    ) -> StoreResult<ProcessorCustomer>;
+
+    /// The client's methods under a connection: the default first, then
+    /// oldest first (`created_at`, then id).
+    async fn methods(
+        &self,
+        account: AccountId,
+        connection: ConnectionId,
+        client: ClientId,
+    ) -> StoreResult<Vec<StoredMethod>>;
+    async fn method(
+        &self,
+        account: AccountId,
+        id: PaymentMethodId,
+    ) -> StoreResult<Option<StoredMethod>>;
+
+    async fn checkout(&self, account: AccountId, id: CheckoutId) -> StoreResult<Option<Checkout>>;
+    /// Deletes checkouts of every account that expired before `before`
+    /// and were never submitted; returns how many.
+    async fn forget_checkouts(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// The account's payment charged through `processor` with this
+    /// charge reference.
+    async fn payment_by_charge(
+        &self,
+        account: AccountId,
+        processor: ProcessorKind,
+        reference: &ProcessorRef,
+    ) -> StoreResult<Option<Payment>>;
+    /// Pending processor payments of every account created before
+    /// `before`, oldest first, at most `limit` (for reconciliation).
+    async fn pending_processor_payments(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Payment>>;
+
+    /// Whether the account recorded this processor event already.
+    async fn processor_event_seen(
+        &self,
+        account: AccountId,
+        processor: ProcessorKind,
+        event_id: &ProcessorRef,
+    ) -> StoreResult<bool>;
+}
+
 /// Applying a [`Batch`].
 #[async_trait]
 pub trait BatchStore: Send + Sync {
@@ -414,6 +505,7 @@ pub trait Store:
     + LinkRequestStore
     + OutboxStore
     + IdempotencyStore
+    + ProcessorStore
     + BatchStore
 {
     /// Checks the store answers and its schema is up to date (for

@@ -222,6 +222,8 @@ impl Payments {
                     refunds: Vec::new(),
                     created_at: now,
                     version: 0,
+                    processor: None,
+                    failure: None,
                 },
                 now,
             )?;

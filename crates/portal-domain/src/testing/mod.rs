@@ -3,6 +3,7 @@
 
 pub mod contract;
 mod memory;
+pub mod processor_contract;
 
 use std::future::Future;
 use std::pin::pin;

@@ -318,6 +318,8 @@ impl<'a> Fixture<'a> {
             refunds: Vec::new(),
             created_at: received_at,
             version: 0,
+            processor: None,
+            failure: None,
         })
         .expect("fixture payment")
     }

@@ -27,6 +27,8 @@ fn with_status(payment: &Payment, status: PaymentStatus) -> Payment {
         refunds: payment.refunds().to_vec(),
         created_at: payment.created_at(),
         version: payment.version(),
+        processor: payment.processor().cloned(),
+        failure: payment.failure().map(str::to_owned),
     })
     .unwrap()
 }
