@@ -3,8 +3,9 @@
 
 use async_trait::async_trait;
 
-use super::{InMemoryStore, OutboxRow, State, missing};
-use crate::model::{OutboxPayload, OutboxStatus};
+use super::processor::record_of;
+use super::{InMemoryStore, OutboxRow, State, corrupt, missing};
+use crate::model::{OutboxPayload, OutboxStatus, Payment};
 use crate::ports::{Batch, BatchStore, Conflict, StoreError, StoreResult, Write};
 
 /// Why a batch was not applied.
@@ -119,6 +120,63 @@ impl State {
                 row.message.status = OutboxStatus::Sent;
                 row.message.sent_at = Some(*at);
                 row.claim = None;
+            }
+            Write::UpdatePayment(next) => {
+                let stored = self
+                    .payments
+                    .iter_mut()
+                    .find(|p| p.id() == next.id() && p.account_id() == next.account_id())
+                    .ok_or_else(|| Refusal::Error(missing("payment")))?;
+                if next.version().checked_sub(1) != Some(stored.version()) {
+                    return Err(Refusal::Lost);
+                }
+                let mut record = record_of(stored);
+                record.status = next.status();
+                record.method = next.method();
+                if let Some(charge) = record.processor.as_mut() {
+                    charge.reference = next.processor().and_then(|c| c.reference.clone());
+                }
+                record.failure = next.failure().map(str::to_owned);
+                record.version = next.version();
+                *stored = Payment::restore(record).map_err(|e| Refusal::Error(corrupt(e)))?;
+            }
+            Write::PutConnection(connection) => {
+                self.connections
+                    .retain(|c| c.account_id != connection.account_id);
+                self.connections.push(connection.clone());
+            }
+            Write::DeleteConnection { account } => {
+                self.connections.retain(|c| c.account_id != *account);
+            }
+            Write::InsertMethod(method) => self.insert_method(method),
+            Write::SetDefaultMethod { account, id } => {
+                if !self.make_default(*account, *id) {
+                    return Err(Refusal::Lost);
+                }
+            }
+            Write::RemoveMethod { account, id } => {
+                let was = self.methods.len();
+                self.methods
+                    .retain(|m| !(m.id == *id && m.account_id == *account));
+                if self.methods.len() == was {
+                    return Err(Refusal::Lost);
+                }
+            }
+            Write::InsertCheckout(checkout) => self.checkouts.push(checkout.clone()),
+            Write::SubmitCheckout { account, id, at } => {
+                if !self.submit_checkout(*account, *id, *at) {
+                    return Err(Refusal::Lost);
+                }
+            }
+            Write::RecordProcessorEvent {
+                account,
+                processor,
+                event_id,
+                ..
+            } => {
+                if !self.record_event(*account, *processor, event_id) {
+                    return Err(Refusal::Lost);
+                }
             }
         }
         Ok(())

@@ -9,6 +9,7 @@ mod accounts;
 mod batch;
 mod documents;
 mod outbox;
+mod processor;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -17,11 +18,11 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::model::{
-    Account, ApiKeyRecord, AuditEvent, ClaimToken, Client, ClientId, Contact, ContactId,
+    Account, ApiKeyRecord, AuditEvent, Checkout, ClaimToken, Client, ClientId, Contact, ContactId,
     DocumentId, DocumentRecord, IdempotencyRecord, LinkRequest, MagicLink, OutboxMessage,
-    PageRequest, Payment, PortalSession, SessionId, TokenHash,
+    PageRequest, Payment, PortalSession, ProcessorCustomer, SessionId, StoredMethod, TokenHash,
 };
-use crate::ports::{Revocation, Store, StoreError, StoreResult};
+use crate::ports::{ConnectionRecord, Revocation, Store, StoreError, StoreResult};
 
 /// A document's row: its record without the ledger (derived from the
 /// payments on every read, as the SQL stores derive it).
@@ -53,6 +54,12 @@ struct State {
     link_requests: Vec<LinkRequest>,
     outbox: Vec<OutboxRow>,
     idempotency: Vec<IdempotencyRecord>,
+    /// At most one per account.
+    connections: Vec<ConnectionRecord>,
+    customers: Vec<ProcessorCustomer>,
+    methods: Vec<StoredMethod>,
+    checkouts: Vec<Checkout>,
+    processor_events: Vec<processor::EventKey>,
     key_fingerprint: Option<String>,
 }
 
