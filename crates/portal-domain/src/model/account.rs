@@ -112,6 +112,9 @@ pub struct AccountSettings {
     pub public_url: Option<PublicUrl>,
     /// The zone the account's dates are in.
     pub time_zone: TimeZone,
+    /// Whether clients may pay less than an invoice's whole balance in
+    /// the portal.
+    pub allow_partial_payments: bool,
 }
 
 /// Inclusive bounds of each duration setting.
@@ -129,6 +132,7 @@ impl Default for AccountSettings {
             link_lifetime: Duration::days(14),
             public_url: None,
             time_zone: TimeZone::UTC,
+            allow_partial_payments: false,
         }
     }
 }
@@ -142,6 +146,7 @@ pub struct SettingsPatch {
     /// `Some(None)` clears the account's own URL.
     pub public_url: Option<Option<PublicUrl>>,
     pub time_zone: Option<TimeZone>,
+    pub allow_partial_payments: Option<bool>,
 }
 
 impl AccountSettings {
@@ -157,6 +162,9 @@ impl AccountSettings {
             link_lifetime: patch.link_lifetime.unwrap_or(self.link_lifetime),
             public_url: patch.public_url.unwrap_or_else(|| self.public_url.clone()),
             time_zone: patch.time_zone.unwrap_or(self.time_zone),
+            allow_partial_payments: patch
+                .allow_partial_payments
+                .unwrap_or(self.allow_partial_payments),
         };
         next.validate()?;
         Ok(next)

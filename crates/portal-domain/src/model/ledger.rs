@@ -85,6 +85,10 @@ impl Ledger {
         self.entries.is_empty()
     }
 
+    pub(crate) fn entries_mut(&mut self) -> &mut [LedgerEntry] {
+        &mut self.entries
+    }
+
     pub(crate) fn push(&mut self, entry: LedgerEntry) {
         self.entries.push(entry);
     }

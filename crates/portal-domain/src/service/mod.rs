@@ -5,12 +5,15 @@
 
 mod access;
 mod accounts;
+mod checkout;
 mod crm;
 mod documents;
 mod idempotency;
 mod links;
+mod methods;
 mod outbox;
 mod payments;
+mod processors;
 mod views;
 
 #[cfg(test)]
@@ -25,11 +28,15 @@ use crate::model::{
     DocumentId, Email, LinkId, LinkRequestPolicy, OutboxId, OutboxMessage, OutboxPayload,
     OutboxPolicy, OutboxTopic, PaymentId, PublicUrl, ServerKey, SessionId,
 };
-use crate::ports::{Clock, Mailer, RandomSource, Store};
+use crate::ports::{Clock, Mailer, ProcessorConnector, RandomSource, Store};
 
 pub use access::{AccessError, SessionDetails, SessionError, Sessions};
 pub use accounts::{
     Accounts, ApiKeyError, CreatedAccount, CreatedApiKey, OperatorAuthError, SettingsError,
+};
+pub use checkout::{
+    CheckoutError, CheckoutForm, Checkouts, PayOutcome, PayRequest, PayWith, ReconcileReport,
+    UNCHARGED_AFTER, WebhookApplyError, WebhookReport,
 };
 pub use crm::{ClientUpdate, ContactUpdate, Crm, CrmError};
 pub use documents::{DocumentError, Documents, SentDocument};
@@ -38,11 +45,13 @@ pub use links::{
     IssuedLink, LinkError, LinkPreview, LinkRejection, Links, RedeemError, Redeemed,
     RequestLinkError,
 };
+pub use methods::{AddMethod, MethodError, MethodsPage, PaymentMethods};
 pub use outbox::{DeliveryReport, Outbox, OutboxError, SENT_RETENTION};
 pub use payments::{
     AllocationProblem, MarkPaid, PaymentError, PaymentInput, Payments, RecordedPayment,
     RefundOutcome,
 };
+pub use processors::{Connected, ProcessorSettings, ProcessorSettingsError, ProcessorStatus};
 pub use views::{PAYMENT_HISTORY, PortalDocument, PortalHome, PortalViews, ViewError};
 
 /// Why the server key cannot be used with this store.
@@ -199,6 +208,9 @@ pub struct Services {
     pub sessions: Sessions,
     pub views: PortalViews,
     pub payments: Payments,
+    pub processors: ProcessorSettings,
+    pub methods: PaymentMethods,
+    pub checkouts: Checkouts,
     pub outbox: Outbox,
     pub idempotency: Idempotency,
     store: Arc<dyn Store>,
@@ -217,6 +229,7 @@ impl Services {
     pub fn new(
         store: Arc<dyn Store>,
         mailer: Arc<dyn Mailer>,
+        connector: Arc<dyn ProcessorConnector>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn RandomSource>,
         config: PortalConfig,
@@ -227,13 +240,26 @@ impl Services {
             config: Arc::new(config),
         };
         let links = Links::new(&store, env.clone());
+        let processors = ProcessorSettings::new(&store, connector, env.clone());
+        let methods = PaymentMethods::new(&store, processors.clone(), env.clone());
+        let payments = Payments::new(&store, processors.clone(), env.clone());
+        let checkouts = Checkouts::new(
+            &store,
+            processors.clone(),
+            methods.clone(),
+            payments.clone(),
+            env.clone(),
+        );
         Self {
             accounts: Accounts::new(store.clone(), env.clone()),
             crm: Crm::new(&store, env.clone()),
             documents: Documents::new(&store, links.clone(), env.clone()),
             sessions: Sessions::new(&store, links.clone(), env.clone()),
             views: PortalViews::new(&store, env.clone()),
-            payments: Payments::new(&store, env.clone()),
+            payments,
+            processors,
+            methods,
+            checkouts,
             outbox: Outbox::new(&store, mailer, links.clone(), env.clone()),
             idempotency: Idempotency::new(store.clone(), env.clone()),
             links,

@@ -10,17 +10,19 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Account, Allocation, AuditAction, Client, ClientId, Contact, ContactId, Currency, Cursor,
-    Description, Document, DocumentId, DocumentKind, DocumentStatus, EmailAddress, LedgerError,
-    ManualKind, Money, OutboxTopic, Page, PageRequest, Payment, PaymentId, PaymentMethod,
-    PaymentRecord, PaymentStatus, Reference, Refund, RefundId, RefundRefusal, ValidationError,
+    Account, Allocation, AuditAction, Client, ClientId, ClientInfo, Contact, ContactId, Currency,
+    Cursor, Description, Document, DocumentId, DocumentKind, DocumentStatus, EmailAddress,
+    LedgerError, ManualKind, MethodDetails, Money, OutboxTopic, Page, PageRequest, Payment,
+    PaymentId, PaymentMethod, PaymentRecord, PaymentStatus, ProcessorCharge, ProcessorRef,
+    Reference, Refund, RefundId, RefundRefusal, SessionId, ValidationError,
 };
 use crate::notify::{self, Settled};
 use crate::ports::{
-    Batch, BatchStore, CrmStore, DocumentStore, PaymentFilter, PaymentStore, Store, StoreError,
-    Write,
+    Batch, BatchStore, CrmStore, DocumentStore, PaymentFilter, PaymentStore, ProcessorError,
+    RefundRequest, Store, StoreError, Write,
 };
 
+use super::processors::{ProcessorSettings, ProcessorSettingsError};
 use super::{Env, UPDATE_ATTEMPTS};
 
 /// A payment an operator records.
@@ -94,8 +96,30 @@ pub enum PaymentError {
     Refund(#[from] RefundRefusal),
     #[error("the invoices or the payment kept changing while this request was handled; try again")]
     ChangedConcurrently,
+    /// The payment went through a processor that is no longer connected.
+    #[error("the processor this payment was made through is no longer connected")]
+    ProcessorDisconnected,
+    /// The processor refused or could not be reached; nothing was
+    /// recorded.
+    #[error("the processor did not refund: {0}")]
+    Processor(#[from] ProcessorError),
+    #[error(transparent)]
+    Settings(#[from] ProcessorSettingsError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How a processor payment in flight ended, and who or what said so.
+#[derive(Debug, Clone)]
+pub(crate) struct Settlement {
+    pub(crate) status: PaymentStatus,
+    pub(crate) reference: Option<ProcessorRef>,
+    pub(crate) method: Option<MethodDetails>,
+    pub(crate) failure: Option<String>,
+    /// The contact who paid, in the portal, with where from.
+    pub(crate) payer: Option<(ContactId, SessionId, ClientInfo)>,
+    /// The webhook event that settled it, recorded in the same unit.
+    pub(crate) event: Option<Write>,
 }
 
 /// A recorded payment, the invoices as it left them, and where its
@@ -122,6 +146,7 @@ pub struct Payments {
     documents: Arc<dyn DocumentStore>,
     crm: Arc<dyn CrmStore>,
     batches: Arc<dyn BatchStore>,
+    processors: ProcessorSettings,
     env: Env,
 }
 
@@ -132,12 +157,13 @@ impl std::fmt::Debug for Payments {
 }
 
 impl Payments {
-    pub(crate) fn new(store: &Arc<dyn Store>, env: Env) -> Self {
+    pub(crate) fn new(store: &Arc<dyn Store>, processors: ProcessorSettings, env: Env) -> Self {
         Self {
             payments: store.clone(),
             documents: store.clone(),
             crm: store.clone(),
             batches: store.clone(),
+            processors,
             env,
         }
     }
@@ -361,11 +387,17 @@ impl Payments {
         reason: Option<Description>,
     ) -> Result<RefundOutcome, PaymentError> {
         let refund_id = RefundId::generate(self.env.random());
+        let mut refunded_at_processor = false;
         for _ in 0..UPDATE_ATTEMPTS {
             let payment = self.payment(account, id).await?;
             let amount = Money::parse_positive("amount", amount, payment.currency())?;
             let now = self.env.now();
             let refund = payment.refund(refund_id, amount, reason.clone(), now)?;
+            if !refunded_at_processor && let Some(charge) = payment.processor() {
+                self.refund_at_processor(account, &payment, charge, &refund)
+                    .await?;
+                refunded_at_processor = true;
+            }
             let mut invoices = Vec::new();
             let mut stale = false;
             for (document, entry) in refund.ledger_entries() {
@@ -405,6 +437,150 @@ impl Payments {
                     refund,
                     invoices: invoices.iter().map(Document::bumped).collect(),
                 });
+            }
+        }
+        Err(PaymentError::ChangedConcurrently)
+    }
+
+    /// Takes the money back at the processor the payment went through,
+    /// with the refund's id as idempotency key (a retry refunds once).
+    async fn refund_at_processor(
+        &self,
+        account: &Account,
+        payment: &Payment,
+        charge: &ProcessorCharge,
+        refund: &Refund,
+    ) -> Result<(), PaymentError> {
+        let connected = self
+            .processors
+            .connected(account.id)
+            .await?
+            .filter(|c| c.connection.id == charge.connection_id)
+            .ok_or(PaymentError::ProcessorDisconnected)?;
+        let Some(reference) = charge.reference.clone() else {
+            return Err(PaymentError::Processor(ProcessorError::Rejected(
+                "the processor never confirmed this charge".to_owned(),
+            )));
+        };
+        let outcome = connected
+            .processor
+            .refund(&RefundRequest {
+                refund: refund.id,
+                payment: payment.id(),
+                charge: reference,
+                amount: refund.amount,
+            })
+            .await;
+        self.processors
+            .record(&connected, outcome.as_ref().err())
+            .await;
+        outcome?;
+        Ok(())
+    }
+
+    /// Settles a processor payment in flight: its status, the invoices it
+    /// touches, the audit event, the receipts (for a success) and the
+    /// webhook event that said so, in one unit. Settling again the way it
+    /// already settled changes nothing; a settled payment never changes
+    /// its outcome.
+    pub(crate) async fn settle(
+        &self,
+        account: &Account,
+        id: PaymentId,
+        settlement: Settlement,
+    ) -> Result<Payment, PaymentError> {
+        for _ in 0..UPDATE_ATTEMPTS {
+            let payment = self.payment(account, id).await?;
+            if payment.status() != PaymentStatus::Pending {
+                if let Some(event) = &settlement.event {
+                    // Applied before: only remember the event.
+                    self.batches
+                        .commit(&Batch::new().with(event.clone()))
+                        .await?;
+                }
+                return Ok(payment);
+            }
+            let method = settlement
+                .method
+                .as_ref()
+                .map(MethodDetails::payment_method);
+            let next = payment.settled(
+                settlement.status,
+                settlement.reference.clone(),
+                method,
+                settlement.failure.clone(),
+            )?;
+            let now = self.env.now();
+            let client = self
+                .crm
+                .client(account.id, payment.client_id())
+                .await?
+                .ok_or(PaymentError::ClientNotFound)?;
+            let mut invoices = Vec::new();
+            for allocation in payment.allocations() {
+                let invoice = self
+                    .documents
+                    .document(account.id, allocation.document_id)
+                    .await?
+                    .ok_or(PaymentError::InvoiceNotFound)?;
+                let updated = invoice
+                    .with_payment_settled(payment.id(), next.status(), next.method(), now)
+                    .map_err(|e| PaymentError::Allocation {
+                        index: invoices.len(),
+                        problem: problem(&invoice, e),
+                    })?;
+                invoices.push(updated);
+            }
+            let mut batch = Batch::new();
+            batch.push(Write::UpdatePayment(next.clone()));
+            push_invoice_updates(&mut batch, &invoices);
+            let action = match next.status() {
+                PaymentStatus::Succeeded => AuditAction::PaymentRecorded,
+                _ => AuditAction::PaymentFailed,
+            };
+            let mut event = self
+                .env
+                .audit(account.id, client.id, action)
+                .payment(payment.id());
+            if let Some((contact, session, info)) = &settlement.payer {
+                event = event.contact(*contact).session(*session).from(info);
+            }
+            batch.push(Write::Audit(event.build()));
+            if next.status() == PaymentStatus::Succeeded {
+                let mut recipients = self.receipt_recipients(account, &client, &invoices).await?;
+                if let Some((contact, ..)) = &settlement.payer
+                    && !recipients.iter().any(|c| c.id == *contact)
+                    && client.active
+                    && let Some(payer) = self.crm.contact(account.id, *contact).await?
+                    && payer.active
+                {
+                    recipients.insert(0, payer);
+                }
+                let still_due = self.still_due(account, &client, &invoices).await?;
+                let settled: Vec<Settled<'_>> = invoices
+                    .iter()
+                    .zip(next.allocations())
+                    .map(|(invoice, a)| Settled {
+                        invoice,
+                        applied: a.amount,
+                    })
+                    .collect();
+                for contact in &recipients {
+                    let email =
+                        notify::receipt_email(account, contact, &next, &settled, &still_due);
+                    batch.push(Write::Enqueue(self.env.email(
+                        account.id,
+                        OutboxTopic::Receipt,
+                        email,
+                        None,
+                    )));
+                }
+            }
+            if let Some(event) = &settlement.event {
+                batch.push(event.clone());
+            }
+            if self.batches.commit(&batch).await? {
+                return Ok(next);
             }
         }
         Err(PaymentError::ChangedConcurrently)

@@ -130,3 +130,32 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         std::thread::yield_now();
     }
 }
+
+/// A deployment that offers no processor: connecting one is refused.
+/// For tests that never pay through a processor.
+#[derive(Debug, Default)]
+pub struct NoProcessors;
+
+impl crate::ports::ProcessorConnector for NoProcessors {
+    fn connect(
+        &self,
+        connection: &crate::model::ProcessorConnection,
+    ) -> crate::ports::ProcessorResult<std::sync::Arc<dyn crate::ports::Processor>> {
+        Err(crate::ports::ProcessorError::Rejected(format!(
+            "this deployment offers no {} processor",
+            connection.kind().label()
+        )))
+    }
+
+    fn browser_assets(
+        &self,
+        _connection: &crate::model::ProcessorConnection,
+    ) -> crate::ports::BrowserAssets {
+        crate::ports::BrowserAssets {
+            script_url: String::new(),
+            script_origins: Vec::new(),
+            frame_origins: Vec::new(),
+            connect_origins: Vec::new(),
+        }
+    }
+}

@@ -17,9 +17,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub use kind::{DocumentAction, DocumentKind, DocumentStatus, InvalidTransition};
 pub use line::{LineItem, Quantity};
 
-use super::ids::{AccountId, ClientId, DocumentId};
+use super::ids::{AccountId, ClientId, DocumentId, PaymentId};
 use super::ledger::{Ledger, LedgerEntry};
 use super::money::{Currency, MAX_MINOR_AMOUNT, Money, MoneyError};
+use super::payment::{PaymentMethod, PaymentStatus};
 use super::text::{Description, DocumentNumber, ValidationError};
 
 /// What an operator supplies to create a document.
@@ -596,13 +597,63 @@ impl Document {
             }
             next.ledger.push(entry);
         }
-        let paid = next.ledger.net_paid(self.currency)?;
-        next.status = settled_status(self.total, paid);
-        next.paid_at = match (self.status, next.status) {
-            (DocumentStatus::Paid, DocumentStatus::Paid) => self.paid_at,
+        next.settle_status(self, now)?;
+        Ok(next)
+    }
+
+    /// The invoice after a payment in flight on it settled: its entries
+    /// take `status` and `method`, and the invoice's status follows what
+    /// is now paid.
+    ///
+    /// # Errors
+    /// [`LedgerError::NotPayable`] when the payment has no entry on this
+    /// invoice or the invoice is no longer payable.
+    pub fn with_payment_settled(
+        &self,
+        payment: PaymentId,
+        status: PaymentStatus,
+        method: PaymentMethod,
+        now: DateTime<Utc>,
+    ) -> Result<Self, LedgerError> {
+        let refuse = || LedgerError::NotPayable {
+            kind: self.kind,
+            status: self.status,
+        };
+        if self.kind != DocumentKind::Invoice {
+            return Err(refuse());
+        }
+        let mut next = self.clone();
+        let mut found = false;
+        for entry in next.ledger.entries_mut() {
+            if let LedgerEntry::Payment {
+                payment: id,
+                status: entry_status,
+                method: entry_method,
+                ..
+            } = entry
+                && *id == payment
+            {
+                *entry_status = status;
+                *entry_method = method;
+                found = true;
+            }
+        }
+        if !found {
+            return Err(refuse());
+        }
+        next.settle_status(self, now)?;
+        Ok(next)
+    }
+
+    /// Derives the status and paid time from the ledger, after `before`.
+    fn settle_status(&mut self, before: &Self, now: DateTime<Utc>) -> Result<(), LedgerError> {
+        let paid = self.ledger.net_paid(self.currency)?;
+        self.status = settled_status(self.total, paid);
+        self.paid_at = match (before.status, self.status) {
+            (DocumentStatus::Paid, DocumentStatus::Paid) => before.paid_at,
             (_, DocumentStatus::Paid) => Some(now),
             _ => None,
         };
-        Ok(next)
+        Ok(())
     }
 }

@@ -52,6 +52,7 @@ impl World {
         let s = Services::new(
             store.clone(),
             mailer.clone(),
+            Arc::new(crate::testing::NoProcessors),
             clock.clone(),
             Arc::new(SeededRandom::new(42)),
             config(),

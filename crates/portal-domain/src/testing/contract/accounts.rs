@@ -27,6 +27,7 @@ pub async fn accounts_round_trip(store: &dyn Store) {
                 PublicUrl::parse("u", "https://billing.example.com").unwrap(),
             )),
             time_zone: Some(TimeZone::parse("time_zone", "America/New_York").unwrap()),
+            allow_partial_payments: None,
         })
         .unwrap();
     let renamed = Account {
