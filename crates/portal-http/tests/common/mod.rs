@@ -13,14 +13,23 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use portal_domain::service::{PortalConfig, Services};
-use portal_domain::testing::{FixedClock, InMemoryStore, RecordingMailer, SeededRandom, ts};
-use portal_domain::{Account, Email, LinkRequestPolicy, Name, OutboxPolicy, PublicUrl, ServerKey};
+use portal_domain::ports::ProcessorConnector;
+use portal_domain::service::{PortalConfig, ProcessorStatus, Services};
+use portal_domain::testing::{
+    FixedClock, InMemoryStore, NoProcessors, RecordingMailer, SeededRandom, ts,
+};
+use portal_domain::{
+    Account, Email, LinkRequestPolicy, Name, OutboxPolicy, ProcessorCredentials, PublicUrl,
+    Secret, ServerKey,
+};
 use portal_http::{AppState, HttpConfig, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub const BASE: &str = "https://billing.example.com";
+
+/// The webhook secret the test processor is connected with.
+pub const TEST_WEBHOOK_SECRET: &str = "whsec_test_portal_http_0001";
 
 pub struct World {
     pub app: axum::Router,
@@ -30,6 +39,8 @@ pub struct World {
     pub clock: Arc<FixedClock>,
     pub account: Account,
     pub key: String,
+    /// What builds the account's processor once one is connected.
+    pub connector: Arc<dyn ProcessorConnector>,
 }
 
 /// An answer: status, headers and the body as JSON (`Null` when it is not
@@ -48,12 +59,21 @@ impl World {
     }
 
     pub async fn with(config: HttpConfig) -> Self {
+        Self::with_connector(config, Arc::new(NoProcessors)).await
+    }
+
+    /// A world whose processors `connector` builds.
+    pub async fn with_connector(
+        config: HttpConfig,
+        connector: Arc<dyn ProcessorConnector>,
+    ) -> Self {
         let store = Arc::new(InMemoryStore::new());
         let mailer = Arc::new(RecordingMailer::default());
         let clock = Arc::new(FixedClock::at(ts("2026-11-25T10:00:00Z")));
         let services = Services::new(
             store.clone(),
             mailer.clone(),
+            connector.clone(),
             clock.clone(),
             Arc::new(SeededRandom::new(7)),
             PortalConfig {
@@ -77,7 +97,22 @@ impl World {
             clock,
             account: created.account,
             key: created.api_key.reveal(),
+            connector,
         }
+    }
+
+    /// Connects the account to the in-process test processor.
+    pub async fn connect_test_processor(&self) -> ProcessorStatus {
+        self.services
+            .processors
+            .connect(
+                &self.account,
+                ProcessorCredentials::Test {
+                    webhook_secret: Secret::new(TEST_WEBHOOK_SECRET),
+                },
+            )
+            .await
+            .expect("the test processor connects")
     }
 
     /// A request as built by `build`, answered by the router.
