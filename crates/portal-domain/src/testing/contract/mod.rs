@@ -17,6 +17,7 @@ mod idempotency;
 mod outbox;
 mod outbox_admin;
 mod payments;
+mod processor;
 mod requests;
 mod sessions;
 
@@ -35,6 +36,7 @@ pub use idempotency::*;
 pub use outbox::*;
 pub use outbox_admin::*;
 pub use payments::*;
+pub use processor::*;
 pub use requests::*;
 pub use sessions::*;
 
@@ -126,6 +128,23 @@ macro_rules! store_contract_tests {
             sent_items_are_forgotten_after_a_while,
             a_link_minted_for_an_old_address_is_not_stored,
             expired_requests_are_forgotten,
+            processor_connections_are_put_replaced_and_deleted,
+            connection_health_is_recorded_for_the_current_connection_only,
+            processor_customers_are_stored_once_per_client_and_connection,
+            saved_methods_list_the_default_first_then_oldest,
+            a_new_default_method_takes_over_from_the_old,
+            a_method_saved_again_replaces_the_one_with_its_reference,
+            removing_or_defaulting_a_missing_method_loses_the_batch,
+            methods_are_scoped_to_their_account,
+            checkouts_round_trip_and_are_submitted_once,
+            concurrent_checkout_submissions_have_one_winner,
+            forgotten_checkouts_are_the_expired_unsubmitted_ones,
+            processor_payments_round_trip_with_method_and_failure,
+            payment_updates_compare_the_version,
+            payments_are_found_by_their_charge_reference,
+            pending_processor_payments_are_listed_oldest_first,
+            processor_events_are_recorded_once,
+            a_lost_processor_write_late_in_a_batch_writes_nothing,
             the_store_answers_pings,
         );
     };
