@@ -601,10 +601,11 @@ pub struct ConnectionHealth {
 }
 
 impl ConnectionHealth {
-    /// Failing when the last contact failed.
+    /// Failing when the last contact failed (a failure and a success
+    /// recorded at the same instant count as failing).
     pub fn is_failing(&self) -> bool {
         match (self.last_error_at, self.last_ok_at) {
-            (Some(error), Some(ok)) => error > ok,
+            (Some(error), Some(ok)) => error >= ok,
             (Some(_), None) => true,
             _ => false,
         }

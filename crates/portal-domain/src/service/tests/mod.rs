@@ -3,6 +3,7 @@
 //! outbox, without I/O. Emails reach the mailer only when a test delivers
 //! the outbox, as the server's worker would.
 
+mod checkout;
 mod documents;
 mod idempotency;
 mod ledger_properties;
@@ -46,13 +47,17 @@ fn config() -> PortalConfig {
 
 impl World {
     fn new() -> Self {
+        Self::with_connector(Arc::new(crate::testing::NoProcessors))
+    }
+
+    fn with_connector(connector: Arc<dyn crate::ports::ProcessorConnector>) -> Self {
         let store = Arc::new(InMemoryStore::new());
         let mailer = Arc::new(RecordingMailer::default());
         let clock = Arc::new(FixedClock::at(ts("2026-11-25T09:00:00Z")));
         let s = Services::new(
             store.clone(),
             mailer.clone(),
-            Arc::new(crate::testing::NoProcessors),
+            connector,
             clock.clone(),
             Arc::new(SeededRandom::new(42)),
             config(),
