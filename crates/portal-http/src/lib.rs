@@ -23,7 +23,7 @@ use tower_http::trace::TraceLayer;
 pub use api::openapi_document;
 pub use error::ApiError;
 pub use metrics::Metrics;
-pub use state::{AppState, HttpConfig};
+pub use state::{AppState, HttpConfig, TestChallenges};
 
 /// The whole HTTP surface: portal pages, the operator API, assets, health
 /// and readiness checks and metrics, with the security layers applied.

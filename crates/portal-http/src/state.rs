@@ -1,5 +1,6 @@
-//! What every handler can reach: the portal's services, the HTTP settings
-//! and the metrics the HTTP layer keeps.
+//! What every handler can reach: the portal's services, the HTTP settings,
+//! the metrics the HTTP layer keeps, and the test processor's 3-D Secure
+//! challenges where the deployment offers that processor.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,12 +41,44 @@ impl Default for HttpConfig {
     }
 }
 
+/// Finishes a 3-D Secure challenge of the in-process test processor, as
+/// its challenge box in the portal does when the cardholder presses
+/// "Complete authentication" or "Fail authentication". Only the test
+/// processor has one; a deployment without it leaves
+/// [`AppState::test_challenges`] empty and the box answers "not found".
+pub trait TestChallenges: Send + Sync {
+    /// Passes (`succeed`) or fails the challenge of the charge waiting
+    /// with `client_secret`; answers whether the test processor knew it.
+    fn authenticate(&self, client_secret: &str, succeed: bool) -> bool;
+}
+
+impl<F> TestChallenges for F
+where
+    F: Fn(&str, bool) -> bool + Send + Sync,
+{
+    fn authenticate(&self, client_secret: &str, succeed: bool) -> bool {
+        self(client_secret, succeed)
+    }
+}
+
 /// Shared state of the router.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     pub services: Services,
     pub config: Arc<HttpConfig>,
     pub metrics: Arc<Metrics>,
+    /// The test processor's challenges, where the deployment offers it.
+    pub test_challenges: Option<Arc<dyn TestChallenges>>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("services", &self.services)
+            .field("config", &self.config)
+            .field("test_challenges", &self.test_challenges.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppState {
@@ -55,7 +88,15 @@ impl AppState {
             services,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            test_challenges: None,
         }
+    }
+
+    /// The same state, with the test processor's challenges.
+    #[must_use]
+    pub fn with_test_challenges(mut self, challenges: Arc<dyn TestChallenges>) -> Self {
+        self.test_challenges = Some(challenges);
+        self
     }
 
     /// The session cookie's name: `__Host-` prefixed when served over TLS,

@@ -7,6 +7,7 @@
 
 pub mod billed;
 pub mod openapi;
+pub mod processor;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,14 +16,13 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use portal_domain::ports::ProcessorConnector;
 use portal_domain::service::{PortalConfig, ProcessorStatus, Services};
-use portal_domain::testing::{
-    FixedClock, InMemoryStore, NoProcessors, RecordingMailer, SeededRandom, ts,
-};
+use portal_domain::testing::{FixedClock, InMemoryStore, RecordingMailer, SeededRandom, ts};
 use portal_domain::{
     Account, Email, LinkRequestPolicy, Name, OutboxPolicy, ProcessorCredentials, PublicUrl,
     Secret, ServerKey,
 };
 use portal_http::{AppState, HttpConfig, router};
+use processor::TestConnector;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -41,6 +41,9 @@ pub struct World {
     pub key: String,
     /// What builds the account's processor once one is connected.
     pub connector: Arc<dyn ProcessorConnector>,
+    /// The in-process test processor (the connector unless a test passed
+    /// its own), with its memory and a count of charges.
+    pub processor: TestConnector,
 }
 
 /// An answer: status, headers and the body as JSON (`Null` when it is not
@@ -59,13 +62,22 @@ impl World {
     }
 
     pub async fn with(config: HttpConfig) -> Self {
-        Self::with_connector(config, Arc::new(NoProcessors)).await
+        let processor = TestConnector::default();
+        Self::build(config, Arc::new(processor.clone()), processor).await
     }
 
     /// A world whose processors `connector` builds.
     pub async fn with_connector(
         config: HttpConfig,
         connector: Arc<dyn ProcessorConnector>,
+    ) -> Self {
+        Self::build(config, connector, TestConnector::default()).await
+    }
+
+    async fn build(
+        config: HttpConfig,
+        connector: Arc<dyn ProcessorConnector>,
+        processor: TestConnector,
     ) -> Self {
         let store = Arc::new(InMemoryStore::new());
         let mailer = Arc::new(RecordingMailer::default());
@@ -88,7 +100,13 @@ impl World {
             .create_account(Name::parse("name", "Northwind Studio").unwrap(), false)
             .await
             .unwrap();
-        let app = router(AppState::new(services.clone(), config));
+        let state = processor.state.clone();
+        let challenges = move |secret: &str, succeed: bool| {
+            state.authenticate(secret, succeed).is_ok()
+        };
+        let app = router(
+            AppState::new(services.clone(), config).with_test_challenges(Arc::new(challenges)),
+        );
         Self {
             app,
             services,
@@ -98,6 +116,7 @@ impl World {
             account: created.account,
             key: created.api_key.reveal(),
             connector,
+            processor,
         }
     }
 
