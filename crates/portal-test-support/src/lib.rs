@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod cards;
 mod postgres;
 mod smtp;
 
