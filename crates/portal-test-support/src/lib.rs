@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 pub mod cards;
+pub mod fault_proxy;
+pub mod localstripe;
 mod postgres;
 mod smtp;
 
