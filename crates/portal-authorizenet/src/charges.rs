@@ -26,13 +26,12 @@ use crate::profiles::{ACCEPT_DESCRIPTOR, method_details};
 use crate::wire::request::{
     BankAccount, CreateTransaction, CreditCard, GetSettledBatchList, GetTransactionDetails,
     GetTransactionList, GetTransactionListForCustomer, GetUnsettledTransactionList, OpaqueData,
-    Order, Paging, Payment, PaymentProfileId, ProfilePayment, Request, Setting, Settings,
-    Sorting, TransactionRequest,
+    Order, Paging, Payment, PaymentProfileId, ProfilePayment, Request, Setting, Settings, Sorting,
+    TransactionRequest,
 };
 use crate::wire::response::{
     CreateTransactionResponse, Messages, SettledBatchListResponse, TransactionDetails,
-    TransactionDetailsResponse, TransactionListResponse, TransactionResponse,
-    TransactionSummary,
+    TransactionDetailsResponse, TransactionListResponse, TransactionResponse, TransactionSummary,
 };
 
 /// Transactions read per list page (the gateway's maximum).
@@ -49,7 +48,10 @@ const TOKEN_EXPIRED: &str = "The card details expired before the payment. Please
 const CARD_ERRORS: &[&str] = &["6", "7", "8", "17", "28", "37", "78", "315", "316", "317"];
 
 impl AuthorizeNetProcessor {
-    pub(crate) async fn charge_once(&self, request: &ChargeRequest) -> ProcessorResult<ChargeOutcome> {
+    pub(crate) async fn charge_once(
+        &self,
+        request: &ChargeRequest,
+    ) -> ProcessorResult<ChargeOutcome> {
         let in_doubt = self.options.in_doubt.contains(request.payment);
         if in_doubt {
             let since = now() - Duration::hours(9);
@@ -135,7 +137,10 @@ impl AuthorizeNetProcessor {
                 self.original_of_duplicate(request).await
             }
             (Some("3"), Some(response)) => Ok(failed(response, error_text(response))),
-            _ => self.charge_refused(request, &answer.messages, in_doubt).await,
+            _ => {
+                self.charge_refused(request, &answer.messages, in_doubt)
+                    .await
+            }
         }
     }
 
@@ -165,7 +170,10 @@ impl AuthorizeNetProcessor {
 
     /// The charge an earlier attempt made, which the gateway's answer
     /// says exists; until a lookup shows it, its outcome is unknown.
-    async fn original_of_duplicate(&self, request: &ChargeRequest) -> ProcessorResult<ChargeOutcome> {
+    async fn original_of_duplicate(
+        &self,
+        request: &ChargeRequest,
+    ) -> ProcessorResult<ChargeOutcome> {
         let since = now() - Duration::seconds(i64::from(DUPLICATE_WINDOW_SECS) + 3600);
         self.find_charge(request.payment, &request.customer, None, since)
             .await?
@@ -189,16 +197,15 @@ impl AuthorizeNetProcessor {
         since: DateTime<Utc>,
     ) -> ProcessorResult<Option<ChargeOutcome>> {
         let invoice = compact_id(payment.as_uuid().as_u128());
-        if let Some(reference) = reference {
-            if let Some(details) = self.details(reference).await?
-                && details
-                    .order
-                    .as_ref()
-                    .and_then(|o| o.invoice_number.as_deref())
-                    == Some(invoice.as_str())
-            {
-                return Ok(Some(details_outcome(&details)));
-            }
+        if let Some(reference) = reference
+            && let Some(details) = self.details(reference).await?
+            && details
+                .order
+                .as_ref()
+                .and_then(|o| o.invoice_number.as_deref())
+                == Some(invoice.as_str())
+        {
+            return Ok(Some(details_outcome(&details)));
         }
         Ok(self
             .find_transaction(&invoice, Some(customer), since)
@@ -212,7 +219,8 @@ impl AuthorizeNetProcessor {
         customer: Option<&ProcessorRef>,
         since: DateTime<Utc>,
     ) -> ProcessorResult<Option<TransactionSummary>> {
-        if let Some(customer) = customer.filter(|c| c.as_str().bytes().all(|b| b.is_ascii_digit())) {
+        if let Some(customer) = customer.filter(|c| c.as_str().bytes().all(|b| b.is_ascii_digit()))
+        {
             let found = self
                 .search(invoice, |page| {
                     Request::GetTransactionListForCustomer(GetTransactionListForCustomer {
@@ -251,9 +259,10 @@ impl AuthorizeNetProcessor {
         invoice: &str,
         since: DateTime<Utc>,
     ) -> ProcessorResult<Option<TransactionSummary>> {
-        let now = now();
+        // An hour either side: the gateway's clock is not ours, and the
+        // dates are whole seconds.
         let first = since - Duration::hours(1);
-        let last = (first + Duration::days(31)).min(now);
+        let last = (first + Duration::days(31)).min(now() + Duration::hours(1));
         if last <= first {
             return Ok(None);
         }
@@ -267,7 +276,11 @@ impl AuthorizeNetProcessor {
         if !answer.messages.is_ok() {
             return Err(refusal(&answer.messages));
         }
-        for batch in answer.batch_list.iter().filter_map(|b| b.batch_id.as_deref()) {
+        for batch in answer
+            .batch_list
+            .iter()
+            .filter_map(|b| b.batch_id.as_deref())
+        {
             let found = self
                 .search(invoice, |page| {
                     Request::GetTransactionList(GetTransactionList {
@@ -311,7 +324,10 @@ impl AuthorizeNetProcessor {
     }
 
     /// A transaction's details; `None` when the gateway has no such one.
-    async fn details(&self, reference: &ProcessorRef) -> ProcessorResult<Option<TransactionDetails>> {
+    async fn details(
+        &self,
+        reference: &ProcessorRef,
+    ) -> ProcessorResult<Option<TransactionDetails>> {
         if !reference.as_str().bytes().all(|b| b.is_ascii_digit()) {
             return Ok(None);
         }
@@ -332,7 +348,10 @@ impl AuthorizeNetProcessor {
     /// Refunds a settled charge; a charge not settled yet can only be
     /// cancelled whole (voided), which is what a refund of its full
     /// amount does.
-    pub(crate) async fn refund_charge(&self, request: &RefundRequest) -> ProcessorResult<ProcessorRef> {
+    pub(crate) async fn refund_charge(
+        &self,
+        request: &RefundRequest,
+    ) -> ProcessorResult<ProcessorRef> {
         let details = self
             .details(&request.charge)
             .await?
@@ -348,20 +367,26 @@ impl AuthorizeNetProcessor {
         let status = details.transaction_status.as_deref().unwrap_or("");
         match status {
             "settledSuccessfully" => self.refund_settled(request, &details).await,
-            "capturedPendingSettlement" | "authorizedPendingCapture" | "FDSPendingReview"
-            | "FDSAuthorizedPendingReview" | "underReview" | "pendingSettlement"
+            "capturedPendingSettlement"
+            | "authorizedPendingCapture"
+            | "FDSPendingReview"
+            | "FDSAuthorizedPendingReview"
+            | "underReview"
+            | "pendingSettlement"
                 if whole =>
             {
                 self.void(request).await
             }
-            "capturedPendingSettlement" | "authorizedPendingCapture" | "FDSPendingReview"
-            | "FDSAuthorizedPendingReview" | "underReview" | "pendingSettlement" => {
-                Err(ProcessorError::Rejected(
-                    "Authorize.Net refunds part of a charge only once it has settled (usually \
+            "capturedPendingSettlement"
+            | "authorizedPendingCapture"
+            | "FDSPendingReview"
+            | "FDSAuthorizedPendingReview"
+            | "underReview"
+            | "pendingSettlement" => Err(ProcessorError::Rejected(
+                "Authorize.Net refunds part of a charge only once it has settled (usually \
                      within a day); until then only the whole amount can be refunded"
-                        .into(),
-                ))
-            }
+                    .into(),
+            )),
             // Voided by an earlier attempt of this same whole refund.
             "voided" if whole => Ok(request.charge.clone()),
             other => Err(ProcessorError::Rejected(format!(
@@ -442,7 +467,8 @@ impl AuthorizeNetProcessor {
         let answer: CreateTransactionResponse = self.gateway.call(&call).await?;
         match answer.transaction_response.as_ref() {
             Some(response) if response.response_code.as_deref() == Some("1") => {
-                Ok(transaction_ref(response.trans_id.as_deref()).unwrap_or_else(|| request.charge.clone()))
+                Ok(transaction_ref(response.trans_id.as_deref())
+                    .unwrap_or_else(|| request.charge.clone()))
             }
             Some(response) => Err(ProcessorError::Rejected(
                 response
@@ -487,7 +513,10 @@ fn is_bank(account_type: Option<&str>) -> bool {
     account_type.is_some_and(|t| t.eq_ignore_ascii_case("eCheck"))
 }
 
-fn summary_method(account_type: Option<&str>, account_number: Option<&str>) -> Option<MethodDetails> {
+fn summary_method(
+    account_type: Option<&str>,
+    account_number: Option<&str>,
+) -> Option<MethodDetails> {
     let payment = if is_bank(account_type) {
         crate::wire::response::PaymentMasked {
             credit_card: None,
@@ -558,7 +587,11 @@ fn error_text(response: &TransactionResponse) -> String {
     response
         .errors
         .iter()
-        .find(|e| e.error_code.as_deref().is_some_and(|c| CARD_ERRORS.contains(&c)))
+        .find(|e| {
+            e.error_code
+                .as_deref()
+                .is_some_and(|c| CARD_ERRORS.contains(&c))
+        })
         .and_then(|e| e.error_text.as_deref())
         .map(|t| clip(t, 255))
         .unwrap_or_else(|| NOT_PROCESSED.into())
@@ -568,7 +601,9 @@ fn error_text(response: &TransactionResponse) -> String {
 fn status_outcome(status: &str, bank: bool) -> ChargeStatus {
     match status {
         "settledSuccessfully" | "chargeback" | "chargebackReversal" => ChargeStatus::Succeeded,
-        "capturedPendingSettlement" | "pendingSettlement" | "pendingFinalSettlement"
+        "capturedPendingSettlement"
+        | "pendingSettlement"
+        | "pendingFinalSettlement"
         | "updatingSettlement"
             if !bank =>
         {
@@ -716,12 +751,30 @@ mod tests {
         );
         let outcome = approved(&echeck);
         assert_eq!(outcome.status, ChargeStatus::Processing);
-        assert!(matches!(outcome.method, Some(MethodDetails::BankAccount { .. })));
-        assert_eq!(status_outcome("settledSuccessfully", true), ChargeStatus::Succeeded);
-        assert_eq!(status_outcome("capturedPendingSettlement", true), ChargeStatus::Processing);
-        assert_eq!(status_outcome("capturedPendingSettlement", false), ChargeStatus::Succeeded);
-        assert_eq!(status_outcome("FDSPendingReview", false), ChargeStatus::Processing);
-        assert!(matches!(status_outcome("voided", false), ChargeStatus::Failed { .. }));
+        assert!(matches!(
+            outcome.method,
+            Some(MethodDetails::BankAccount { .. })
+        ));
+        assert_eq!(
+            status_outcome("settledSuccessfully", true),
+            ChargeStatus::Succeeded
+        );
+        assert_eq!(
+            status_outcome("capturedPendingSettlement", true),
+            ChargeStatus::Processing
+        );
+        assert_eq!(
+            status_outcome("capturedPendingSettlement", false),
+            ChargeStatus::Succeeded
+        );
+        assert_eq!(
+            status_outcome("FDSPendingReview", false),
+            ChargeStatus::Processing
+        );
+        assert!(matches!(
+            status_outcome("voided", false),
+            ChargeStatus::Failed { .. }
+        ));
     }
 
     #[test]

@@ -68,8 +68,9 @@ impl Gateway {
     /// of the request is unknown. [`ProcessorError::Rejected`] for any
     /// other HTTP status: the request was refused before the gateway.
     pub(crate) async fn call<T: DeserializeOwned>(&self, request: &Request) -> ProcessorResult<T> {
-        let body = serde_json::to_vec(request)
-            .map_err(|e| ProcessorError::Rejected(format!("cannot write {}: {e}", request.name())))?;
+        let body = serde_json::to_vec(request).map_err(|e| {
+            ProcessorError::Rejected(format!("cannot write {}: {e}", request.name()))
+        })?;
         let response = self
             .http
             .post(&self.endpoint)
@@ -162,15 +163,21 @@ mod tests {
             refusal(&answer.messages)
         };
         assert!(matches!(
-            read(r#"{"messages":{"resultCode":"Error","message":[{"code":"E00007","text":"User authentication failed due to invalid authentication values."}]}}"#),
+            read(
+                r#"{"messages":{"resultCode":"Error","message":[{"code":"E00007","text":"User authentication failed due to invalid authentication values."}]}}"#
+            ),
             ProcessorError::Unauthorized(_)
         ));
         assert_eq!(
-            read(r#"{"messages":{"resultCode":"Error","message":[{"code":"E00040","text":"The record cannot be found."}]}}"#),
+            read(
+                r#"{"messages":{"resultCode":"Error","message":[{"code":"E00040","text":"The record cannot be found."}]}}"#
+            ),
             ProcessorError::NotFound
         );
         assert_eq!(
-            read(r#"{"messages":{"resultCode":"Error","message":[{"code":"E00003","text":"The element 'transactionRequest' has invalid child element 'order'."}]}}"#),
+            read(
+                r#"{"messages":{"resultCode":"Error","message":[{"code":"E00003","text":"The element 'transactionRequest' has invalid child element 'order'."}]}}"#
+            ),
             ProcessorError::Rejected(
                 "The element 'transactionRequest' has invalid child element 'order'.".into()
             )

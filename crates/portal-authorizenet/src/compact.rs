@@ -61,7 +61,11 @@ pub(crate) fn minor_units(text: &str, digits: u8) -> Option<i64> {
         let place = 10_i64.checked_pow(u32::from(digits) - 1 - i as u32)?;
         cents = cents.checked_add(i64::from(b - b'0').checked_mul(place)?)?;
     }
-    whole.parse::<i64>().ok()?.checked_mul(unit)?.checked_add(cents)
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(unit)?
+        .checked_add(cents)
 }
 
 /// `text` cut to at most `max` characters, without control characters.
@@ -104,7 +108,10 @@ mod tests {
         let a = compact_id(0x1234_5678_9abc_4def_8123_4567_89ab_cdef);
         let b = compact_id(0x1234_5678_9abc_4def_8123_4567_89ab_cdee);
         assert_eq!(a.len(), 20);
-        assert!(a.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
         // Only the last 28 bits differ: both are the same compact id, by
         // design; ids differing in their first 100 bits never collide.
         assert_eq!(a, b);

@@ -340,7 +340,11 @@ mod tests {
         let answer: GetCustomerProfileResponse = read_answer(&bytes).unwrap();
         let profile = answer.profile.unwrap();
         assert_eq!(profile.merchant_customer_id.as_deref(), Some("42"));
-        let methods: Vec<SavedMethod> = profile.payment_profiles.iter().filter_map(saved_method).collect();
+        let methods: Vec<SavedMethod> = profile
+            .payment_profiles
+            .iter()
+            .filter_map(saved_method)
+            .collect();
         assert_eq!(
             methods,
             [SavedMethod {

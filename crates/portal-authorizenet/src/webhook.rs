@@ -65,8 +65,8 @@ pub(crate) fn parse(
     request: &WebhookRequest<'_>,
 ) -> Result<Vec<ProcessorEvent>, WebhookError> {
     verify(signature_key, request)?;
-    let notification: Notification = serde_json::from_slice(request.body)
-        .map_err(|e| WebhookError::Malformed(e.to_string()))?;
+    let notification: Notification =
+        serde_json::from_slice(request.body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
     let dated = DateTime::parse_from_rfc3339(&notification.event_date)
         .map_err(|e| WebhookError::Malformed(format!("eventDate: {e}")))?
         .with_timezone(&Utc);
@@ -110,7 +110,7 @@ fn verify(signature_key: &str, request: &WebhookRequest<'_>) -> Result<(), Webho
 
 /// Hexadecimal in either case; `None` for anything else.
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.as_bytes()
@@ -123,7 +123,9 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
 }
 
 fn effect(notification: &Notification) -> Result<EventEffect, WebhookError> {
-    let payment_event = notification.event_type.starts_with("net.authorize.payment.");
+    let payment_event = notification
+        .event_type
+        .starts_with("net.authorize.payment.");
     if !payment_event {
         return Ok(EventEffect::Ignored);
     }

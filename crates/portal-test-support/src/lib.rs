@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod anet;
 pub mod cards;
 pub mod fault_proxy;
 pub mod localstripe;
