@@ -15,10 +15,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal_domain::RefundRefusal;
 use portal_domain::ValidationError;
-use portal_domain::ports::StoreError;
+use portal_domain::ports::{ProcessorError, StoreError, WebhookError};
 use portal_domain::service::{
     AllocationProblem, ApiKeyError, CrmError, DocumentError, IdempotencyError, LinkError,
-    OperatorAuthError, OutboxError, PaymentError, SessionError, SettingsError,
+    MethodError, OperatorAuthError, OutboxError, PaymentError, ProcessorSettingsError,
+    SessionError, SettingsError, WebhookApplyError,
 };
 use serde::Serialize;
 
@@ -314,7 +315,118 @@ impl From<PaymentError> for ApiError {
                 RefundRefusal::Money(e) => Self::internal(&e),
             },
             PaymentError::ChangedConcurrently => Self::conflict("concurrent_change", message),
+            PaymentError::ProcessorDisconnected => {
+                Self::conflict("processor_disconnected", message)
+            }
+            // Nothing was recorded: the processor did not take the money
+            // back.
+            PaymentError::Processor(e) => match e {
+                ProcessorError::Unavailable(_) => processor_unavailable(&e),
+                _ => Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "processor_refused",
+                    message,
+                ),
+            },
+            PaymentError::Settings(e) => e.into(),
             PaymentError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ProcessorSettingsError> for ApiError {
+    fn from(err: ProcessorSettingsError) -> Self {
+        match err {
+            ProcessorSettingsError::Invalid(e) => e.into(),
+            ProcessorSettingsError::NotConnected => not_configured(),
+            ProcessorSettingsError::Unreadable => {
+                tracing::error!(error = %chain(&err), "processor credentials unreadable");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "processor_credentials_unreadable",
+                    "The stored processor credentials cannot be opened with this server's key. Connect the processor again.",
+                )
+            }
+            ProcessorSettingsError::Processor(e) => processor_failed(&e),
+            ProcessorSettingsError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// 409 `processor_not_configured`.
+fn not_configured() -> ApiError {
+    ApiError::conflict(
+        "processor_not_configured",
+        "No processor is connected. Connect one with PUT /api/crm/account/processor.",
+    )
+}
+
+/// The processor did not do what was asked: 502, since the fault is
+/// between this server and the processor, with what the processor said
+/// (adapters keep secrets out of their messages).
+fn processor_failed(err: &ProcessorError) -> ApiError {
+    let code = match err {
+        ProcessorError::Unavailable(_) => return processor_unavailable(err),
+        ProcessorError::Unauthorized(_) => "processor_unauthorized",
+        ProcessorError::NotFound | ProcessorError::Declined(_) | ProcessorError::Rejected(_) => {
+            "processor_refused"
+        }
+    };
+    ApiError::new(StatusCode::BAD_GATEWAY, code, sentence(err))
+}
+
+/// 502 `processor_unavailable`: unreachable, timed out or failing.
+fn processor_unavailable(err: &ProcessorError) -> ApiError {
+    tracing::warn!(error = %err, "processor unavailable");
+    ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        "processor_unavailable",
+        format!("{} Try again later.", sentence(err)),
+    )
+}
+
+impl From<MethodError> for ApiError {
+    fn from(err: MethodError) -> Self {
+        let message = sentence(&err);
+        match err {
+            MethodError::NotFound => Self::not_found("payment method"),
+            MethodError::ClientNotFound => Self::not_found("client"),
+            MethodError::NotConnected => not_configured(),
+            MethodError::Unavailable(e) => processor_failed(&e),
+            MethodError::Declined(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "processor_refused",
+                message,
+            ),
+            MethodError::Settings(e) => e.into(),
+            MethodError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// A processor's webhook: refused requests are 400 (the processor does not
+/// retry them, and nothing was applied); an address no account takes is
+/// 404; anything that failed here is 5xx, so the processor sends it again.
+impl From<WebhookApplyError> for ApiError {
+    fn from(err: WebhookApplyError) -> Self {
+        let message = sentence(&err);
+        match err {
+            WebhookApplyError::UnknownEndpoint => Self::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "No account takes this processor's webhooks at this address.",
+            ),
+            WebhookApplyError::Refused(refusal) => {
+                let code = match refusal {
+                    WebhookError::BadSignature => "webhook_signature_invalid",
+                    WebhookError::Stale => "webhook_stale",
+                    WebhookError::Malformed(_) => "webhook_malformed",
+                };
+                Self::new(StatusCode::BAD_REQUEST, code, message)
+            }
+            WebhookApplyError::Payments(e) => e.into(),
+            WebhookApplyError::Settings(e) => e.into(),
+            WebhookApplyError::Store(e) => e.into(),
         }
     }
 }

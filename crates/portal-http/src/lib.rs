@@ -10,6 +10,7 @@ mod metrics;
 mod portal;
 mod security;
 mod state;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -42,6 +43,10 @@ pub fn router(state: AppState) -> Router {
             config,
             security::refuse_cross_site,
         ))
+        // Processors post from their servers and sign what they send: no
+        // browser is involved, so the webhooks are outside the cross-site
+        // check (and outside `/api`: no API key, no Idempotency-Key).
+        .merge(webhooks::routes())
         // Outside the cross-site check, so refused posts are counted too.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

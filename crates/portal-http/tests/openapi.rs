@@ -18,6 +18,10 @@ const ID: &str = "00000000-0000-4000-8000-000000000000";
 const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/crm/account"),
     ("patch", "/api/crm/account"),
+    ("get", "/api/crm/account/processor"),
+    ("put", "/api/crm/account/processor"),
+    ("delete", "/api/crm/account/processor"),
+    ("post", "/api/crm/account/processor/check"),
     ("get", "/api/crm/api-keys"),
     ("post", "/api/crm/api-keys"),
     ("delete", "/api/crm/api-keys/{id}"),
@@ -27,6 +31,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("patch", "/api/crm/clients/{id}"),
     ("get", "/api/crm/clients/{id}/contacts"),
     ("get", "/api/crm/clients/{id}/audit-events"),
+    ("get", "/api/crm/clients/{id}/payment-methods"),
     ("post", "/api/crm/contacts"),
     ("get", "/api/crm/contacts/{id}"),
     ("patch", "/api/crm/contacts/{id}"),
@@ -58,6 +63,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/crm/outbox"),
     ("get", "/api/crm/outbox/{id}"),
     ("post", "/api/crm/outbox/{id}/retry"),
+    ("post", "/webhooks/{processor}/{account_id}"),
 ];
 
 #[tokio::test]
@@ -72,7 +78,11 @@ async fn the_document_lists_exactly_the_operations_the_router_serves() {
 
     let paths: BTreeSet<&String> = doc["paths"].as_object().unwrap().keys().collect();
     for path in paths {
-        let concrete = path.replace("{id}", ID);
+        let concrete = path
+            .replace("{id}", ID)
+            .replace("{processor}", "test")
+            .replace("{account_id}", ID);
+        let public = !path.starts_with("/api/");
         for method in METHODS {
             let is_documented = doc["paths"][path][method].is_object();
             let request = axum::http::Request::builder()
@@ -81,7 +91,21 @@ async fn the_document_lists_exactly_the_operations_the_router_serves() {
                 .body(axum::body::Body::empty())
                 .unwrap();
             let answer = world.send(request).await;
-            if is_documented {
+            if is_documented && public {
+                // Served with no API key, and authenticated otherwise: a
+                // webhook for no account is not found.
+                assert_eq!(
+                    doc["paths"][path][method]["security"],
+                    serde_json::json!([{}]),
+                    "{method} {path}"
+                );
+                assert_eq!(
+                    (answer.status, answer.json["error"]["code"].as_str()),
+                    (StatusCode::NOT_FOUND, Some("not_found")),
+                    "{method} {path}: {}",
+                    answer.text
+                );
+            } else if is_documented {
                 // Served, and only with an API key.
                 assert_eq!(
                     answer.status,

@@ -38,7 +38,20 @@ async fn request_bodies_refuse_unknown_fields_as_documented() {
             continue;
         };
         let schema = resolve(&doc, &Value::Object(schema.clone())).clone();
-        assert_eq!(schema["additionalProperties"], false, "{method} {path}");
+        if path.starts_with("/webhooks/") {
+            // The processor's event, taken as sent: its signature, not a
+            // schema, decides.
+            assert_eq!(schema, json!({}), "{method} {path}");
+            continue;
+        }
+        // A body of several kinds refuses unknown fields in each.
+        let objects = match schema["oneOf"].as_array() {
+            Some(kinds) => kinds.iter().map(|k| resolve(&doc, k).clone()).collect(),
+            None => vec![schema],
+        };
+        for object in objects {
+            assert_eq!(object["additionalProperties"], false, "{method} {path}");
+        }
         let answer = world
             .api(
                 &method.to_uppercase(),

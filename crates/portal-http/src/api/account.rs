@@ -1,6 +1,6 @@
 //! `GET`/`PATCH /api/crm/account`: the operator's own account and its
 //! portal settings (session lifetime, idle timeout, link lifetime, URL,
-//! time zone).
+//! time zone, partial payments).
 
 use axum::Json;
 use axum::extract::State;
@@ -68,6 +68,7 @@ pub(crate) async fn update(
             .time_zone
             .map(|tz| TimeZone::parse("time_zone", &tz.0))
             .transpose()?,
+        allow_partial_payments: body.allow_partial_payments,
     };
     let account = state
         .services

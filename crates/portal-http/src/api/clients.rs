@@ -1,5 +1,5 @@
-//! `/api/crm/clients`: client companies, their contacts and their audit
-//! trail.
+//! `/api/crm/clients`: client companies, their contacts, their audit
+//! trail and the payment methods they saved.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,6 +9,7 @@ use portal_domain::{ClientId, ClientPatch, Name};
 use super::dto::clients::{
     ClientOut, ContactOut, CreateClient, EventOut, ListQuery, PatchClient, UpdatedClient,
 };
+use super::dto::processor::{SavedMethodList, SavedMethodOut};
 use super::dto::{Paged, page};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Operator, path_id};
@@ -23,6 +24,7 @@ use crate::state::AppState;
     request_body = CreateClient,
     responses((status = 201, description = "The new client.", body = ClientOut, links(
         ("contacts" = (operation_id = "list_client_contacts", parameters(("id" = "$response.body#/id")), description = "The client's contacts.")),
+        ("payment_methods" = (operation_id = "list_client_payment_methods", parameters(("id" = "$response.body#/id")), description = "The payment methods the client saved.")),
     )))
 )]
 pub(crate) async fn create(
@@ -178,4 +180,35 @@ pub(crate) async fn audit(
         .client_audit(&account, client, request)
         .await?;
     Ok(Json(Paged::of(events, |e| EventOut::from(&e))))
+}
+
+/// The payment methods a client saved at the processor, default first.
+///
+/// Display data only. None while no processor is connected; methods saved
+/// under an earlier connection are not listed.
+#[utoipa::path(
+    get,
+    path = "/api/crm/clients/{id}/payment-methods",
+    tag = "clients",
+    operation_id = "list_client_payment_methods",
+    params(("id" = String, Path, format = "uuid", description = "The client's id.")),
+    responses(
+        (status = 200, description = "The client's saved methods.", body = SavedMethodList),
+        (status = 500, description = "The stored processor credentials cannot be opened with this server's key (`processor_credentials_unreadable`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn payment_methods(
+    State(state): State<AppState>,
+    Operator(account): Operator,
+    Path(client): Path<String>,
+) -> Result<Json<SavedMethodList>, ApiError> {
+    let client = path_id::<ClientId>(&client, "client")?;
+    let methods = state
+        .services
+        .methods
+        .client_methods(&account, client)
+        .await?;
+    Ok(Json(SavedMethodList {
+        data: methods.iter().map(SavedMethodOut::from).collect(),
+    }))
 }

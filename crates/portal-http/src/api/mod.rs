@@ -13,6 +13,7 @@ mod dto;
 mod openapi;
 mod outbox;
 mod payments;
+mod processor;
 mod schema;
 mod sessions;
 
@@ -34,12 +35,19 @@ fn operations() -> OpenApiRouter<AppState> {
     use documents::{contracts, estimates, invoices};
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(account::show, account::update))
+        .routes(routes!(
+            processor::show,
+            processor::connect,
+            processor::disconnect
+        ))
+        .routes(routes!(processor::check))
         .routes(routes!(api_keys::list, api_keys::create))
         .routes(routes!(api_keys::revoke))
         .routes(routes!(clients::list, clients::create))
         .routes(routes!(clients::show, clients::update))
         .routes(routes!(clients::contacts))
         .routes(routes!(clients::audit))
+        .routes(routes!(clients::payment_methods))
         .routes(routes!(contacts::create))
         .routes(routes!(contacts::show, contacts::update))
         .routes(routes!(sessions::portal_link))
@@ -67,18 +75,26 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(outbox::retry))
 }
 
+/// The document: the operations, and the processors' webhooks (served
+/// apart, outside `/api`, by [`crate::webhooks::routes`]).
+fn documented() -> utoipa::openapi::OpenApi {
+    let (_, document) = operations()
+        .merge(crate::webhooks::operations())
+        .split_for_parts();
+    openapi::finish(document)
+}
+
 /// The API's OpenAPI document, as served at `/api/openapi.json`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let (_, document) = operations().split_for_parts();
-    openapi::finish(document)
+    documented()
 }
 
 /// The API's routes: the operations, idempotent `POST`s, the OpenAPI
 /// document, and JSON answers for unknown paths and methods.
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
-    let (router, document) = operations().split_for_parts();
+    let (router, _) = operations().split_for_parts();
     let document = Arc::new(
-        serde_json::to_string(&openapi::finish(document))
+        serde_json::to_string(&documented())
             .unwrap_or_else(|e| panic!("the OpenAPI document does not serialize: {e}")),
     );
     router
@@ -122,7 +138,8 @@ async fn not_found() -> ApiError {
     )
 }
 
-async fn method_not_allowed() -> ApiError {
+/// 405 with a JSON answer, for every documented path.
+pub(crate) async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",

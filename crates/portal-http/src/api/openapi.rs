@@ -22,10 +22,14 @@ const DESCRIPTION: &str = "The operator API of the billing client portal. \
 Authenticate with `Authorization: Bearer <API key>`; every call is scoped to the key's account. \
 Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}` with stable codes. \
 Lists are paged: `limit` (1 to 100, default 50) and the opaque `cursor` from the previous page's `next_cursor`. \
-Every `POST` takes an optional `Idempotency-Key`: a retry with the same key and body gets the first answer again.";
+Every `POST` takes an optional `Idempotency-Key`: a retry with the same key and body gets the first answer again. \
+The processors' webhooks (`/webhooks/...`) take no API key: each delivery is signed by the processor.";
 
-const TAGS: [(&str, &str); 10] = [
-    ("account", "The operator's account and its portal settings."),
+const TAGS: [(&str, &str); 11] = [
+    (
+        "account",
+        "The operator's account, its portal settings and its processor.",
+    ),
     ("api-keys", "The account's operator API keys."),
     ("clients", "Client companies and their audit trail."),
     ("contacts", "Billing contacts and their portal links."),
@@ -41,9 +45,13 @@ const TAGS: [(&str, &str); 10] = [
     ("contracts", "Contracts."),
     (
         "payments",
-        "Payments received outside the portal, and refunds.",
+        "Payments received outside the portal or through the processor, and refunds.",
     ),
     ("outbox", "Emails and link requests queued for delivery."),
+    (
+        "webhooks",
+        "Events the connected processor sends, signed by it; no API key.",
+    ),
 ];
 
 /// The document before any operation is added.
@@ -86,11 +94,15 @@ pub(super) fn base() -> OpenApi {
         .build()
 }
 
-/// Adds what every operation shares.
+/// Adds what every operation of the API shares. The webhooks, outside
+/// `/api`, document their own answers.
 pub(super) fn finish(mut document: OpenApi) -> OpenApi {
     let optional_bodies = optional_bodies(&document);
     let bodies_with_ids = bodies_with_ids(&document);
     for (path, item) in &mut document.paths.paths {
+        if !path.starts_with("/api/") {
+            continue;
+        }
         let has_id = path.contains("{id}");
         let operations = [
             (&mut item.get, false),

@@ -1,6 +1,7 @@
-//! `/api/crm/payments`: payments received outside the portal, applied to a
-//! client's invoices, and their refunds; and `mark-paid`, the shorthand for
-//! a manual payment of everything an invoice still owes.
+//! `/api/crm/payments`: payments received outside the portal or through the
+//! processor, applied to a client's invoices, and their refunds; and
+//! `mark-paid`, the shorthand for a manual payment of everything an invoice
+//! still owes.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -150,6 +151,7 @@ pub(crate) async fn show(
 
 /// Refunds (part of) a payment: first from its unapplied credit, then from
 /// its invoices, the last allocated first; each invoice it reduces reopens.
+/// A payment made through the processor is refunded there first.
 #[utoipa::path(
     post,
     path = "/api/crm/payments/{id}/refunds",
@@ -159,8 +161,9 @@ pub(crate) async fn show(
     request_body = CreateRefund,
     responses(
         (status = 201, description = "The refund and the payment after it.", body = RefundOutcomeOut),
-        (status = 422, description = "More than is left to refund (`refund_exceeds_payment`).", body = ErrorBody),
-        (status = 409, description = "The payment did not succeed (`payment_not_refundable`) or changed meanwhile (`concurrent_change`).", body = ErrorBody),
+        (status = 422, description = "More than is left to refund (`refund_exceeds_payment`), or the processor the payment went through refused the refund (`processor_refused`). Nothing is recorded.", body = ErrorBody),
+        (status = 409, description = "The payment did not succeed (`payment_not_refundable`), changed meanwhile (`concurrent_change`), or went through a processor that is no longer connected (`processor_disconnected`). Nothing is recorded.", body = ErrorBody),
+        (status = 502, description = "The processor the payment went through could not be reached (`processor_unavailable`); nothing is recorded, and the refund may be tried again.", body = ErrorBody),
     )
 )]
 pub(crate) async fn refund(

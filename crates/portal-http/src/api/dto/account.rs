@@ -69,6 +69,9 @@ pub(crate) struct PatchAccount {
     #[serde(default, deserialize_with = "present")]
     pub(crate) public_url: Option<Option<PublicUrlText>>,
     pub(crate) time_zone: Option<TimeZoneName>,
+    /// Whether clients may pay part of an invoice in the portal; `null`,
+    /// like leaving it out, keeps it.
+    pub(crate) allow_partial_payments: Option<bool>,
 }
 
 /// The operator's account and its portal settings.
@@ -86,6 +89,9 @@ pub(crate) struct AccountOut {
     portal_url: String,
     /// The IANA zone the account's dates are in.
     time_zone: String,
+    /// Whether clients may pay part of an invoice in the portal (off by
+    /// default: Pay Now takes what is due).
+    allow_partial_payments: bool,
     #[schema(format = DateTime)]
     created_at: String,
     #[schema(format = DateTime)]
@@ -103,6 +109,7 @@ impl AccountOut {
             public_url: a.settings.public_url.as_ref().map(ToString::to_string),
             portal_url: portal_url.to_owned(),
             time_zone: a.settings.time_zone.name().to_owned(),
+            allow_partial_payments: a.settings.allow_partial_payments,
             created_at: time(a.created_at),
             updated_at: time(a.updated_at),
         }

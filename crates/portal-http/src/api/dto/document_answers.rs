@@ -6,7 +6,7 @@ use portal_domain::{AppliedPayment, Document, DocumentKind, DocumentStatus};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::payments::Method;
+use super::payments::MethodOut;
 use super::time;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -66,7 +66,7 @@ pub(crate) struct AppliedPaymentOut {
     amount_applied: i64,
     /// What refunds took back of it.
     refunded: i64,
-    method: Method,
+    method: MethodOut,
     reference: Option<String>,
     #[schema(format = DateTime)]
     received_at: String,
@@ -78,7 +78,7 @@ impl From<&AppliedPayment> for AppliedPaymentOut {
             payment_id: a.payment.to_string(),
             amount_applied: a.applied.minor(),
             refunded: a.refunded.minor(),
-            method: Method::of(a.method),
+            method: a.method.into(),
             reference: a.reference.as_ref().map(ToString::to_string),
             received_at: time(a.received_at),
         }

@@ -8,6 +8,7 @@ pub(crate) mod clients;
 pub(crate) mod document_answers;
 pub(crate) mod documents;
 pub(crate) mod payments;
+pub(crate) mod processor;
 pub(crate) mod sessions;
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -1,8 +1,12 @@
 //! Wire types of payments, their allocations and refunds.
 
-use portal_domain::{Allocation, ManualKind, Payment, PaymentMethod, PaymentStatus, Refund};
+use portal_domain::{
+    Allocation, CardBrand, Last4, ManualKind, Payment, PaymentMethod, PaymentStatus,
+    ProcessorCharge, ProcessorKind, Refund,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 
 use super::time;
 use crate::api::schema::{Amount, CurrencyCode, DescriptionText, ReferenceText, TimeText};
@@ -38,37 +42,172 @@ impl ManualKindWire {
     }
 }
 
-/// A family of payment methods.
+/// The one family of methods an operator records: money received
+/// outside the portal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum MethodType {
-    /// Received outside the portal and recorded by an operator.
+pub(crate) enum ManualType {
     Manual,
 }
 
-/// How the money came. Processor methods (cards, bank debits) join
-/// `manual` when a processor is connected.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+/// How money recorded by hand came. Cards and bank debits are recorded
+/// by the processor they went through, never by hand.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Method {
+#[schema(as = ManualMethod)]
+pub(crate) struct ManualMethodIn {
     #[serde(rename = "type")]
-    pub(crate) method_type: MethodType,
+    pub(crate) method_type: ManualType,
     pub(crate) kind: ManualKindWire,
 }
 
-impl Method {
+impl ManualMethodIn {
     pub(crate) fn domain(self) -> PaymentMethod {
         match self.method_type {
-            MethodType::Manual => PaymentMethod::Manual(self.kind.domain()),
+            ManualType::Manual => PaymentMethod::Manual(self.kind.domain()),
         }
     }
+}
 
-    pub(crate) fn of(method: PaymentMethod) -> Self {
+/// A card network, as the processor reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = CardBrand)]
+pub(crate) enum CardBrandOut {
+    Visa,
+    Mastercard,
+    Amex,
+    Discover,
+    Diners,
+    Jcb,
+    Unionpay,
+    /// A network the portal has no name for.
+    Other,
+}
+
+impl From<CardBrand> for CardBrandOut {
+    fn from(brand: CardBrand) -> Self {
+        match brand {
+            CardBrand::Visa => Self::Visa,
+            CardBrand::Mastercard => Self::Mastercard,
+            CardBrand::Amex => Self::Amex,
+            CardBrand::Discover => Self::Discover,
+            CardBrand::DinersClub => Self::Diners,
+            CardBrand::Jcb => Self::Jcb,
+            CardBrand::UnionPay => Self::Unionpay,
+            CardBrand::Other => Self::Other,
+        }
+    }
+}
+
+/// The last four digits of a card or account number: all the portal
+/// keeps of it.
+pub(crate) fn last4_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[0-9]{4}$"))
+}
+
+/// [`last4_schema`], or `null` while a charge with a fresh card is in
+/// flight.
+fn optional_last4_schema() -> ObjectBuilder {
+    last4_schema()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .description(Some(
+            "The last four digits; `null` only while the processor has not answered yet.",
+        ))
+}
+
+/// How the money came: recorded by hand (`manual`), or charged through
+/// the processor to a card (`card`) or a bank account (`bank_debit`).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[schema(as = PaymentMethod)]
+pub(crate) enum MethodOut {
+    /// Received outside the portal and recorded by an operator.
+    Manual { kind: ManualKindWire },
+    /// A card charged through the processor.
+    Card {
+        brand: CardBrandOut,
+        #[schema(schema_with = optional_last4_schema)]
+        last4: Option<Last4Text>,
+    },
+    /// A bank account debited through the processor (ACH, eCheck).
+    BankDebit {
+        #[schema(schema_with = optional_last4_schema)]
+        last4: Option<Last4Text>,
+    },
+}
+
+/// Four digits, written as text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Last4Text(Last4);
+
+impl Serialize for Last4Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.as_str())
+    }
+}
+
+impl From<Last4> for Last4Text {
+    fn from(last4: Last4) -> Self {
+        Self(last4)
+    }
+}
+
+impl From<PaymentMethod> for MethodOut {
+    fn from(method: PaymentMethod) -> Self {
         match method {
-            PaymentMethod::Manual(kind) => Self {
-                method_type: MethodType::Manual,
+            PaymentMethod::Manual(kind) => Self::Manual {
                 kind: ManualKindWire::of(kind),
             },
+            PaymentMethod::Card { brand, last4 } => Self::Card {
+                brand: brand.into(),
+                last4: last4.map(Into::into),
+            },
+            PaymentMethod::BankDebit { last4 } => Self::BankDebit {
+                last4: last4.map(Into::into),
+            },
+        }
+    }
+}
+
+/// The processor a payment went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = ProcessorKind)]
+pub(crate) enum ProcessorKindOut {
+    /// The in-process test processor: test mode, no money moves.
+    Test,
+    Stripe,
+    AuthorizeNet,
+}
+
+impl From<ProcessorKind> for ProcessorKindOut {
+    fn from(kind: ProcessorKind) -> Self {
+        match kind {
+            ProcessorKind::Test => Self::Test,
+            ProcessorKind::Stripe => Self::Stripe,
+            ProcessorKind::AuthorizeNet => Self::AuthorizeNet,
+        }
+    }
+}
+
+/// Where a payment made through the processor went.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ProcessorCharge)]
+pub(crate) struct ProcessorChargeOut {
+    kind: ProcessorKindOut,
+    /// The processor's id of the charge (`pi_…` at Stripe, a transaction
+    /// id at Authorize.Net); `null` until the processor answered.
+    reference: Option<String>,
+}
+
+impl From<&ProcessorCharge> for ProcessorChargeOut {
+    fn from(charge: &ProcessorCharge) -> Self {
+        Self {
+            kind: charge.kind.into(),
+            reference: charge.reference.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -95,7 +234,7 @@ pub(crate) struct CreatePayment {
     pub(crate) client_id: String,
     pub(crate) amount: Amount,
     pub(crate) currency: CurrencyCode,
-    pub(crate) method: Method,
+    pub(crate) method: ManualMethodIn,
     pub(crate) reference: Option<ReferenceText>,
     /// When the money arrived; not more than a day ahead.
     pub(crate) received_at: TimeText,
@@ -208,11 +347,19 @@ pub(crate) struct PaymentOut {
     client_id: String,
     amount: i64,
     currency: &'static str,
-    method: Method,
+    method: MethodOut,
     reference: Option<String>,
     #[schema(format = DateTime)]
     received_at: String,
+    /// `pending` while the processor has not settled it (a bank debit, a
+    /// charge awaiting 3-D Secure), then `succeeded` or `failed`; payments
+    /// recorded by hand succeed at once.
     status: PaymentStatusOut,
+    /// The processor it went through; `null` for payments recorded by
+    /// hand.
+    processor: Option<ProcessorChargeOut>,
+    /// Why it failed, as the client was told; `null` unless `failed`.
+    failure_message: Option<String>,
     allocations: Vec<AllocationOut>,
     refunds: Vec<RefundOut>,
     /// What is left to refund.
@@ -230,10 +377,12 @@ impl From<&Payment> for PaymentOut {
             client_id: p.client_id().to_string(),
             amount: p.amount().minor(),
             currency: p.currency().code(),
-            method: Method::of(p.method()),
+            method: p.method().into(),
             reference: p.reference().map(ToString::to_string),
             received_at: time(p.received_at()),
             status: p.status().into(),
+            processor: p.processor().map(ProcessorChargeOut::from),
+            failure_message: p.failure().map(str::to_owned),
             allocations: p.allocations().iter().map(AllocationOut::from).collect(),
             refunds: p.refunds().iter().map(RefundOut::from).collect(),
             refundable: p.refundable().minor(),
