@@ -546,3 +546,21 @@ async fn clones_of_the_options_share_the_charges_in_doubt() {
     assert_eq!(retried.status, ChargeStatus::Succeeded);
     assert_eq!(harness.fake.charges().len(), 1);
 }
+
+#[tokio::test]
+async fn debug_output_shows_no_secret() {
+    let harness = AnetHarness::start().await;
+    let debug = format!("{:?}", harness.adapter);
+    assert!(
+        debug.contains(portal_test_support::anet::API_LOGIN_ID),
+        "{debug}"
+    );
+    assert!(
+        !debug.contains(portal_test_support::anet::TRANSACTION_KEY),
+        "{debug}"
+    );
+    assert!(
+        !debug.contains(portal_test_support::anet::SIGNATURE_KEY),
+        "{debug}"
+    );
+}
