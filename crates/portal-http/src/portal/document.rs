@@ -1,16 +1,18 @@
 //! `GET /portal/documents/{id}`: one document of the session's company,
 //! and for an invoice what is paid on it, by which payments, and what is
-//! still due. Anything else, another company's document included, is not
-//! found.
+//! still due, with "Pay now" when the business takes payments online.
+//! Anything else, another company's document included, is not found.
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use portal_domain::{Document, DocumentId, DocumentKind, TimeZone};
 
+use super::card_entry::online;
 use super::error::PageError;
 use super::home::bar;
-use super::layout::{date, local_date, page, status_badge};
+use super::layout::{date, local_date, page, status_badge, test_mode_banner};
+use super::pay::pay_path;
 use super::session::SignedIn;
 use crate::extract::Browser;
 use crate::state::AppState;
@@ -29,10 +31,15 @@ pub(crate) async fn document(
         .await?;
     let doc = &view.document;
     let invoice = doc.kind() == DocumentKind::Invoice;
+    let online = online(&state, &ctx).await?;
+    let payable = invoice && doc.is_outstanding() && doc.amount_open().is_positive();
     let title = format!("{} {}", doc.kind().label(), doc.number());
     let body = html! {
         a.back href="/portal" { "← All invoices and documents" }
         h1 { (title) " " (status_badge(doc, view.today)) }
+        @if online == Some(true) {
+            (test_mode_banner())
+        }
         dl.meta {
             div { dt { "From" } dd { (ctx.account.name) } }
             div { dt { "Billed to" } dd { (ctx.client.name) } }
@@ -50,6 +57,11 @@ pub(crate) async fn document(
                 div { dt { "Amount due" } dd { (doc.amount_due()) } }
             }
         }
+        @if payable && online.is_some() {
+            p.pay-now {
+                a #pay-now .button href=(pay_path([doc.id()])) { "Pay now" }
+            }
+        }
         @if let Some(text) = doc.title() {
             p.note { (text) }
         }
@@ -59,10 +71,14 @@ pub(crate) async fn document(
         @if invoice {
             (payments(doc, ctx.account.settings.time_zone))
         }
-        @if doc.is_outstanding() {
+        @if doc.is_outstanding() && online.is_none() {
             p.muted {
                 "To pay this invoice, use the payment instructions from " (ctx.account.name)
                 " or reply to the email it came with."
+            }
+        } @else if doc.is_outstanding() && !payable {
+            p.muted #payment-in-progress {
+                "A payment of this invoice is being processed. It shows here once it clears."
             }
         }
     };

@@ -8,7 +8,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use portal_domain::ports::StoreError;
-use portal_domain::service::{AccessError, RedeemError, RequestLinkError, ViewError};
+use portal_domain::service::{
+    AccessError, CheckoutError, MethodError, PaymentError, ProcessorSettingsError, RedeemError,
+    RequestLinkError, ViewError,
+};
 
 use super::layout::{card, request_form};
 use crate::error::chain;
@@ -29,6 +32,14 @@ pub(crate) enum PageError {
     InvalidEmail { link: Option<String>, missing: bool },
     /// Too many new-link requests; try again after this many seconds.
     RateLimited { retry_after: i64 },
+    /// A payment or payment-method request refused for a reason the
+    /// client can read, with the way on (a link: its address and text).
+    Refused {
+        status: StatusCode,
+        title: &'static str,
+        message: String,
+        next: (String, &'static str),
+    },
     /// Anything the client cannot act on.
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -60,6 +71,168 @@ impl PageError {
             RequestLinkError::Store(err) => err.into(),
         }
     }
+}
+
+/// Where "start again" leads after a pay form failed: a fresh pay page for
+/// the same invoices when they are known, the overview otherwise.
+fn start_again(again: Option<String>) -> (String, &'static str) {
+    (again.unwrap_or_else(|| "/portal".to_owned()), "Start again")
+}
+
+impl PageError {
+    fn refused(
+        status: StatusCode,
+        title: &'static str,
+        message: impl Into<String>,
+        next: (String, &'static str),
+    ) -> Self {
+        Self::Refused {
+            status,
+            title,
+            message: message.into(),
+            next,
+        }
+    }
+
+    /// A pay form refused; `again` is a fresh pay page for its invoices.
+    pub(crate) fn checkout(err: CheckoutError, again: Option<String>) -> Self {
+        let message = err.to_string();
+        let message = sentence(&message);
+        let home = || ("/portal".to_owned(), "Back to your invoices");
+        match err {
+            CheckoutError::InvoiceNotFound
+            | CheckoutError::CheckoutNotFound
+            | CheckoutError::MethodNotFound
+            | CheckoutError::PaymentNotFound => Self::NotFound,
+            CheckoutError::NotConnected => Self::refused(
+                StatusCode::CONFLICT,
+                "Online payment is not available",
+                "This business does not take payments online. Please use the payment \
+                 instructions on your invoice.",
+                home(),
+            ),
+            CheckoutError::NothingToPay => Self::refused(
+                StatusCode::BAD_REQUEST,
+                "Choose what to pay",
+                "Choose at least one invoice to pay.",
+                home(),
+            ),
+            CheckoutError::MixedCurrencies
+            | CheckoutError::PartialNotAllowed
+            | CheckoutError::Invalid(_) => Self::refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "This payment cannot be made",
+                message,
+                start_again(again),
+            ),
+            CheckoutError::CheckoutExpired | CheckoutError::InvoicesChanged => Self::refused(
+                StatusCode::CONFLICT,
+                "Please start again",
+                message,
+                start_again(again),
+            ),
+            CheckoutError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "processor unavailable");
+                Self::refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Payments are unavailable right now",
+                    "The payment processor cannot be reached right now. Nothing was charged; \
+                     please try again in a few minutes.",
+                    start_again(again),
+                )
+            }
+            CheckoutError::Methods(err) => Self::methods(err),
+            CheckoutError::Payments(PaymentError::ChangedConcurrently) => Self::refused(
+                StatusCode::CONFLICT,
+                "Please start again",
+                "The invoices changed while this payment was made. Please start again.",
+                start_again(again),
+            ),
+            CheckoutError::Payments(err) => Self::Internal(Box::new(err)),
+            CheckoutError::Settings(err) => Self::settings(err),
+            CheckoutError::Store(err) => err.into(),
+        }
+    }
+
+    /// A saved-method change refused.
+    pub(crate) fn methods(err: MethodError) -> Self {
+        let back = || ("/portal/methods".to_owned(), "Back to payment methods");
+        match err {
+            MethodError::NotFound | MethodError::ClientNotFound => Self::NotFound,
+            MethodError::NotConnected => Self::refused(
+                StatusCode::CONFLICT,
+                "Payment methods cannot be changed now",
+                "Payment methods cannot be changed now: this business does not take \
+                 payments online at the moment. Nothing was saved.",
+                back(),
+            ),
+            MethodError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "processor unavailable");
+                Self::refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Payment methods cannot be changed now",
+                    "Payment methods cannot be changed now: the payment processor cannot be \
+                     reached. Nothing was saved; please try again later.",
+                    back(),
+                )
+            }
+            MethodError::Declined(message) => Self::refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The card was not accepted",
+                message,
+                ("/portal/methods/new".to_owned(), "Try again"),
+            ),
+            MethodError::Settings(err) => Self::settings(err),
+            MethodError::Store(err) => err.into(),
+        }
+    }
+
+    /// Credentials that no longer open, or the store failing, while
+    /// finding the processor.
+    fn settings(err: ProcessorSettingsError) -> Self {
+        match err {
+            ProcessorSettingsError::Store(err) => err.into(),
+            ProcessorSettingsError::NotConnected => Self::refused(
+                StatusCode::CONFLICT,
+                "Online payment is not available",
+                "This business does not take payments online at the moment.",
+                ("/portal".to_owned(), "Back to your invoices"),
+            ),
+            other => {
+                tracing::error!(error = %chain(&other), "processor connection unusable");
+                Self::refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Online payment is not available",
+                    "Online payment is not available right now. Nothing was charged; please \
+                     try again later.",
+                    ("/portal".to_owned(), "Back to your invoices"),
+                )
+            }
+        }
+    }
+
+    /// A client-side problem with what a pay or method form sent.
+    pub(crate) fn bad_form(message: &str, next: (String, &'static str)) -> Self {
+        Self::refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Please check the form",
+            message,
+            next,
+        )
+    }
+}
+
+/// An error's text as a sentence: capitalised, with a full stop.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
 }
 
 impl From<StoreError> for PageError {
@@ -159,6 +332,19 @@ impl IntoResponse for PageError {
                     response.headers_mut().insert(header::RETRY_AFTER, value);
                 }
                 response
+            }
+            Self::Refused {
+                status,
+                title,
+                message,
+                next: (href, label),
+            } => {
+                let body = html! {
+                    h1 { (title) }
+                    p #refusal role="alert" { (message) }
+                    p { a #next href=(href) { (label) } }
+                };
+                (status, card(title, body)).into_response()
             }
             Self::Internal(err) => {
                 tracing::error!(error = %chain(err.as_ref()), "portal page failed");

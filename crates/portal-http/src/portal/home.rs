@@ -1,6 +1,8 @@
 //! `GET /portal`: the overview of what the company owes (partially paid
-//! invoices with what remains), every other document sent to it, and its
-//! payment history. Dates are the account's, in its time zone.
+//! invoices with what remains, and, when the business takes payments
+//! online, a form to pay several of one currency at once), every other
+//! document sent to it, and its payment history. Dates are the account's,
+//! in its time zone.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -9,8 +11,11 @@ use portal_domain::ports::SessionContext;
 use portal_domain::service::PortalHome;
 use portal_domain::{Document, DocumentKind, Payment};
 
+use super::card_entry::online;
 use super::error::PageError;
-use super::layout::{amounts, date, local_date, page, signed_in_bar, status_badge};
+use super::layout::{
+    amounts, date, local_date, page, signed_in_bar, status_badge, test_mode_banner,
+};
 use super::session::SignedIn;
 use crate::extract::Browser;
 use crate::state::AppState;
@@ -30,11 +35,15 @@ pub(crate) async fn home(
     Browser(info): Browser,
 ) -> Result<Response, PageError> {
     let home = state.services.views.portal_home(&ctx, &info).await?;
+    let online = online(&state, &ctx).await?;
     let body = html! {
         h1 { (ctx.client.name) }
+        @if online == Some(true) {
+            (test_mode_banner())
+        }
         p.muted { "Invoices and documents from " (ctx.account.name) "." }
         h2 { "Outstanding invoices" }
-        (outstanding(&home))
+        (outstanding(&home, online.is_some()))
         h2 { "Documents" }
         (documents(&home))
         h2 { "Payment history" }
@@ -48,10 +57,24 @@ pub(crate) async fn home(
     .into_response())
 }
 
-fn outstanding(home: &PortalHome) -> Markup {
+/// The form an outstanding invoice's checkbox belongs to: one per
+/// currency, since a charge is in one currency.
+fn pay_form_id(doc: &Document) -> String {
+    format!("pay-{}", doc.currency().code().to_ascii_lowercase())
+}
+
+fn outstanding(home: &PortalHome, pay_online: bool) -> Markup {
     if home.outstanding.is_empty() {
         return html! { p.empty { "Nothing to pay right now." } };
     }
+    let payable = |doc: &Document| pay_online && doc.amount_open().is_positive();
+    let mut currencies: Vec<&'static str> = Vec::new();
+    for doc in home.outstanding.iter().filter(|d| payable(d)) {
+        if !currencies.contains(&doc.currency().code()) {
+            currencies.push(doc.currency().code());
+        }
+    }
+    let several = currencies.len() > 1;
     html! {
         div.summary {
             div.figure {
@@ -65,11 +88,21 @@ fn outstanding(home: &PortalHome) -> Markup {
         }
         div.table-wrap { table {
             thead { tr {
+                @if !currencies.is_empty() { th { span.visually-hidden { "Select" } } }
                 th { "Invoice" } th.hide-sm { "Issued" } th { "Due" } th { "Status" } th.num { "Amount due" }
             } }
             tbody {
                 @for doc in &home.outstanding {
                     tr {
+                        @if !currencies.is_empty() {
+                            td {
+                                @if payable(doc) {
+                                    input.select type="checkbox" name="invoice" value=(doc.id())
+                                        form=(pay_form_id(doc))
+                                        aria-label=(format!("Select {}", doc.number()));
+                                }
+                            }
+                        }
                         td { a href=(format!("/portal/documents/{}", doc.id())) { (doc.number()) } }
                         td.hide-sm { (date(doc.issue_date())) }
                         td { (doc.due_date().map(date).unwrap_or_default()) }
@@ -85,6 +118,19 @@ fn outstanding(home: &PortalHome) -> Markup {
                 }
             }
         } }
+        @if !currencies.is_empty() {
+            div.pay-several {
+                @for code in &currencies {
+                    form.pay-selected id=(format!("pay-{}", code.to_ascii_lowercase()))
+                        method="get" action="/portal/pay" {
+                        button type="submit" {
+                            "Pay selected invoices"
+                            @if several { " (" (code) ")" }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -8,6 +8,17 @@ use portal_domain::{Document, DocumentStatus, Money, TimeZone, Token};
 
 /// A full page. `header` is the signed-in bar, when there is a session.
 pub(crate) fn page(title: &str, header: Option<Markup>, body: Markup) -> Markup {
+    page_with_scripts(title, header, body, &[])
+}
+
+/// A full page that loads `scripts`, in order, at the end of its body:
+/// only payment pages do, under their own Content-Security-Policy.
+pub(crate) fn page_with_scripts(
+    title: &str,
+    header: Option<Markup>,
+    body: Markup,
+    scripts: &[String],
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -24,6 +35,9 @@ pub(crate) fn page(title: &str, header: Option<Markup>, body: Markup) -> Markup 
                     (header)
                 }
                 main { (body) }
+                @for src in scripts {
+                    script src=(src) {}
+                }
             }
         }
     }
@@ -37,6 +51,10 @@ pub(crate) fn signed_in_bar(account: &str, contact: &str, company: &str) -> Mark
                 span.account { (account) }
                 span.muted { " · Billing portal" }
             }
+            nav.nav aria-label="Portal" {
+                a href="/portal" { "Invoices" }
+                a #nav-methods href="/portal/methods" { "Payment methods" }
+            }
             div.who {
                 span { (contact) span.muted { " · " (company) } }
                 form method="post" action="/portal/logout" {
@@ -44,6 +62,13 @@ pub(crate) fn signed_in_bar(account: &str, contact: &str, company: &str) -> Mark
                 }
             }
         }
+    }
+}
+
+/// The banner every page of a test-mode processor carries.
+pub(crate) fn test_mode_banner() -> Markup {
+    html! {
+        p #test-mode .test-mode role="note" { "Test mode — no real money moves" }
     }
 }
 

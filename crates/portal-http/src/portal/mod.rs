@@ -1,12 +1,19 @@
 //! The client portal's HTML pages: link landing and redemption, the
-//! signed-in overview and documents, signing out, and new-link requests.
-//! Every page failure becomes an answer in `error.rs`.
+//! signed-in overview and documents, Pay Now and its outcome, saved
+//! payment methods, signing out, and new-link requests. Every page failure
+//! becomes an answer in `error.rs`.
 
+mod assets;
+mod card_entry;
 mod document;
 mod error;
+mod fields;
 mod home;
 mod layout;
 mod links;
+mod methods;
+mod pay;
+mod payment;
 mod session;
 mod sign_out;
 
@@ -44,6 +51,19 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/portal/logout", post(sign_out::logout))
         .route("/portal/signed-out", get(sign_out::signed_out))
         .route("/portal/request-link", post(links::request_link))
+        .route("/portal/pay", get(pay::pay_page))
+        .route("/portal/pay/{checkout}", post(pay::submit))
+        .route("/portal/payments/{id}", get(payment::payment))
+        .route("/portal/payments/{id}/confirm", post(payment::confirm))
+        .route(
+            "/portal/payments/{id}/test-challenge",
+            post(payment::test_challenge),
+        )
+        .route("/portal/methods", get(methods::list).post(methods::add))
+        .route("/portal/methods/new", get(methods::new))
+        .route("/portal/methods/{id}/default", post(methods::make_default))
+        .route("/portal/methods/{id}/remove", post(methods::remove))
+        .route("/portal/assets/{name}", get(assets::script))
         .route(
             "/assets/portal.css",
             get(|| asset(STYLESHEET, "text/css; charset=utf-8")),

@@ -7,6 +7,7 @@
 
 pub mod billed;
 pub mod openapi;
+pub mod paying;
 pub mod processor;
 
 use std::sync::Arc;
@@ -18,8 +19,8 @@ use portal_domain::ports::ProcessorConnector;
 use portal_domain::service::{PortalConfig, ProcessorStatus, Services};
 use portal_domain::testing::{FixedClock, InMemoryStore, RecordingMailer, SeededRandom, ts};
 use portal_domain::{
-    Account, Email, LinkRequestPolicy, Name, OutboxPolicy, ProcessorCredentials, PublicUrl,
-    Secret, ServerKey,
+    Account, Email, LinkRequestPolicy, Name, OutboxPolicy, ProcessorCredentials, PublicUrl, Secret,
+    ServerKey,
 };
 use portal_http::{AppState, HttpConfig, router};
 use processor::TestConnector;
@@ -101,9 +102,8 @@ impl World {
             .await
             .unwrap();
         let state = processor.state.clone();
-        let challenges = move |secret: &str, succeed: bool| {
-            state.authenticate(secret, succeed).is_ok()
-        };
+        let challenges =
+            move |secret: &str, succeed: bool| state.authenticate(secret, succeed).is_ok();
         let app = router(
             AppState::new(services.clone(), config).with_test_challenges(Arc::new(challenges)),
         );

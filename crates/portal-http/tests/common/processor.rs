@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use portal_domain::ProcessorConnection;
 use portal_domain::ports::{
     BrowserAssets, BrowserToken, ChargeLookup, ChargeOutcome, ChargeRequest, CustomerInfo,
-    Processor, ProcessorConnector, ProcessorError, ProcessorEvent, ProcessorResult,
-    RefundRequest, SavedMethod, SetupStart, WebhookError, WebhookRequest,
+    Processor, ProcessorConnector, ProcessorError, ProcessorEvent, ProcessorResult, RefundRequest,
+    SavedMethod, SetupStart, WebhookError, WebhookRequest,
 };
 use portal_domain::{ProcessorKind, ProcessorRef};
 use portal_test_processor::{TestProcessor, TestProcessorState};
@@ -89,9 +89,7 @@ impl Processor for Counted {
         token: &BrowserToken,
         make_default: bool,
     ) -> ProcessorResult<SavedMethod> {
-        self.inner
-            .finish_setup(customer, token, make_default)
-            .await
+        self.inner.finish_setup(customer, token, make_default).await
     }
 
     async fn methods(&self, customer: &ProcessorRef) -> ProcessorResult<Vec<SavedMethod>> {
