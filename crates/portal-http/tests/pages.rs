@@ -1,11 +1,13 @@
-//! Snapshots of the pages a client sees, rendered from a fixed world (fixed
-//! clock, seeded ids), so any change to what clients read shows up in
-//! review as a diff; and the page rules that snapshots alone would not
-//! pin down: dates and "overdue" in the account's time zone.
+//! Snapshots of the pages a client sees, payment pages included, rendered
+//! from a fixed world (fixed clock, seeded ids), so any change to what
+//! clients read shows up in review as a diff; and the page rules that
+//! snapshots alone would not pin down: dates and "overdue" in the
+//! account's time zone.
 
 mod common;
 
 use axum::http::StatusCode;
+use common::paying::{location, pay_action, payer, values_after};
 use common::{World, set_cookie};
 use portal_domain::testing::ts;
 use portal_http::HttpConfig;
@@ -251,4 +253,37 @@ async fn overdue_is_reckoned_in_the_accounts_time_zone() {
     assert!(page.contains("Overdue"), "{page}");
     let home = w.page("/portal", Some(&cookie)).await.text;
     assert!(home.contains("Overdue"), "{home}");
+}
+
+/// The payment pages, from a fixed world connected to the test
+/// processor: the pay page, the 3-D Secure step, a received payment, the
+/// saved methods and the form to add one.
+#[tokio::test]
+async fn the_payment_pages_a_client_walks_through() {
+    let p = payer().await;
+    let pay = p.pay_page(&[&p.big]).await;
+    assert_eq!(pay.status, StatusCode::OK);
+    insta::assert_snapshot!("pay", pretty(&pay.text));
+
+    let challenge = p
+        .post(
+            &pay_action(&pay),
+            "method=new&save=1&token=tok_test_visa_3ds_exp072031_abcdefghijkl",
+        )
+        .await;
+    assert_eq!(challenge.status, StatusCode::OK);
+    insta::assert_snapshot!("challenge", pretty(&challenge.text));
+    let path = values_after(&challenge.text, "id=\"confirm-form\"", "action")[0]
+        .trim_end_matches("/confirm")
+        .to_owned();
+    let done = p
+        .post(&format!("{path}/test-challenge"), "outcome=complete")
+        .await;
+    let received = p.get(&location(&done)).await;
+    insta::assert_snapshot!("payment_received", pretty(&received.text));
+
+    let methods = p.get("/portal/methods").await;
+    insta::assert_snapshot!("methods", pretty(&methods.text));
+    let add = p.get("/portal/methods/new").await;
+    insta::assert_snapshot!("add_method", pretty(&add.text));
 }

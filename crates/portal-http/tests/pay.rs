@@ -16,9 +16,10 @@ use common::paying::{
 };
 use common::processor::{CONNECT_ORIGIN, FRAME_ORIGIN, SCRIPT_ORIGIN};
 use common::{World, set_cookie};
-use portal_domain::{AuditAction, DocumentStatus, PaymentStatus};
+use portal_domain::ports::WebhookRequest;
+use portal_domain::{AuditAction, DocumentStatus, PaymentStatus, ProcessorKind};
 use portal_http::HttpConfig;
-use portal_test_processor::Scenario;
+use portal_test_processor::{Scenario, TestProcessor};
 use portal_test_support::cards::assert_no_card_numbers;
 
 /// The payment page a pay form's answer leads to, as the browser shows it.
@@ -265,6 +266,60 @@ async fn a_failed_challenge_fails_the_payment_and_leaves_the_invoice() {
         .post(&format!("{path}/test-challenge"), "outcome=maybe")
         .await;
     assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_bank_debit_is_processing_until_the_bank_settles_it() {
+    let p = payer().await;
+    let answer = p.pay_with(&[&p.big], Scenario::BankSuccess, false).await;
+    let (path, shown) = result(&p, &answer).await;
+    assert!(shown.text.contains("Payment processing"), "{}", shown.text);
+    assert!(shown.text.contains("id=\"payment-processing\""));
+    let id = payment_id(&path);
+    assert_eq!(p.payment(id).await.status(), PaymentStatus::Pending);
+    assert_eq!(p.invoice(&p.big).await.status(), DocumentStatus::Open);
+    let invoice = p.get(&format!("/portal/documents/{}", p.big)).await;
+    assert!(
+        invoice.text.contains("id=\"payment-in-progress\""),
+        "{}",
+        invoice.text
+    );
+    assert!(!invoice.text.contains("id=\"pay-now\""));
+
+    // Days later the bank settles it, and the processor says so.
+    let connected =
+        p.w.services
+            .processors
+            .connected(p.w.account.id)
+            .await
+            .unwrap()
+            .unwrap();
+    let processor = TestProcessor::new(p.w.processor.state.clone(), &connected.connection).unwrap();
+    let charge = processor
+        .processing_charges()
+        .pop()
+        .expect("a charge processing");
+    let now = p.w.services.now();
+    let webhook = processor.settle(&charge, now).unwrap();
+    let headers = webhook.headers();
+    let report =
+        p.w.services
+            .checkouts
+            .apply_webhook(
+                p.w.account.id,
+                ProcessorKind::Test,
+                &WebhookRequest {
+                    headers: &headers,
+                    body: &webhook.body,
+                    now,
+                },
+            )
+            .await
+            .unwrap();
+    assert_eq!(report.applied, 1);
+    let shown = p.get(&path).await;
+    assert!(shown.text.contains("Payment received"), "{}", shown.text);
+    assert_eq!(p.invoice(&p.big).await.status(), DocumentStatus::Paid);
 }
 
 #[tokio::test]

@@ -70,11 +70,14 @@ pub(crate) async fn payment(
             @match payment.status() {
                 PaymentStatus::Succeeded => {
                     p #payment-succeeded {
-                        "Thank you. " (payment.amount()) " was paid"
-                        @if payment.allocations().len() > 1 {
-                            ", and the " (payment.allocations().len()) " invoices are paid."
-                        } @else {
-                            " and the invoice is paid."
+                        "Thank you: your payment of " (payment.amount()) " went through, and "
+                        @match payment.allocations() {
+                            [one] => {
+                                a href=(format!("/portal/documents/{}", one.document_id)) { "the invoice" }
+                                " is paid."
+                            }
+                            [] => "it is recorded.",
+                            many => { "the " (many.len()) " invoices are paid." }
                         }
                     }
                     p { "A receipt is on its way to you by email." }
