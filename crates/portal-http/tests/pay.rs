@@ -418,6 +418,15 @@ async fn part_payments_only_where_the_account_allows_them() {
             .await;
         assert_eq!(answer.status, status, "{amount}: {}", answer.text);
     }
+    let over = p
+        .get(&format!("/portal/pay?invoice={}&amount=1000.01", p.big))
+        .await;
+    assert!(
+        over.text
+            .contains("The amount must be at most the $1,000.00 still open."),
+        "{}",
+        over.text
+    );
     // A part of several invoices is refused.
     let several = p
         .get(&format!(

@@ -117,9 +117,17 @@ impl PageError {
                 "Choose at least one invoice to pay.",
                 home(),
             ),
-            CheckoutError::MixedCurrencies
-            | CheckoutError::PartialNotAllowed
-            | CheckoutError::Invalid(_) => Self::refused(
+            CheckoutError::Invalid(invalid) => Self::refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "This payment cannot be made",
+                if invalid.message.starts_with("must") {
+                    format!("The {} {}.", invalid.field, invalid.message)
+                } else {
+                    sentence(&invalid.message)
+                },
+                start_again(again),
+            ),
+            CheckoutError::MixedCurrencies | CheckoutError::PartialNotAllowed => Self::refused(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "This payment cannot be made",
                 message,

@@ -54,24 +54,25 @@ pub(crate) async fn pay_page(
     let fields = Fields::parse(query.unwrap_or_default().as_bytes());
     let invoices = invoice_ids(&fields)?;
     let again = (!invoices.is_empty()).then(|| pay_path(invoices.iter().copied()));
-    let amount = match fields.get("amount") {
-        None => None,
-        Some(text) => {
-            let currency = fields
-                .get("currency")
-                .and_then(|code| Currency::parse("currency", code).ok());
-            let digits = currency.map_or(2, |c| c.minor_digits());
-            Some(minor_units(text, digits).ok_or_else(|| {
+    let amount =
+        match fields.get("amount") {
+            None => None,
+            Some(text) => {
+                let currency = fields
+                    .get("currency")
+                    .and_then(|code| Currency::parse("currency", code).ok());
+                let digits = currency.map_or(2, |c| c.minor_digits());
+                Some(minor_units(text, digits).filter(|m| *m > 0).ok_or_else(|| {
                 PageError::bad_form(
-                    "Enter the amount to pay as a number, like 125.00.",
+                    "Enter the amount to pay as a number greater than zero, like 125.00.",
                     (
                         again.clone().unwrap_or_else(|| "/portal".to_owned()),
                         "Back to the payment",
                     ),
                 )
             })?)
-        }
-    };
+            }
+        };
     let form = state
         .services
         .checkouts

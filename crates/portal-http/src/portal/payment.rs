@@ -246,7 +246,9 @@ pub(crate) async fn challenge(
             }
         }
         form #confirm-form method="post" action=(format!("{path}/confirm")) {
-            button #confirm-payment .secondary type="submit" { "Continue" }
+            button #confirm-payment .secondary type="submit" {
+                @if kind == ProcessorKind::Test { "Check the payment again" } @else { "Continue" }
+            }
         }
     };
     let scripts = match kind {
