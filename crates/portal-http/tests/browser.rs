@@ -1,7 +1,8 @@
 //! The portal as a browser meets it, and the edges an outside attacker
-//! probes: cross-site and `Origin: null` posts, the referrer policy, user
-//! agents that are not UTF-8, the new-link form queuing its work; and the
-//! probes operators point at the server: health, readiness, metrics.
+//! probes: cross-site and `Origin: null` posts (payment forms included),
+//! the referrer policy, user agents that are not UTF-8, the new-link form
+//! queuing its work; and the probes operators point at the server:
+//! health, readiness, metrics.
 
 mod common;
 
@@ -22,10 +23,28 @@ async fn emailed() -> (World, String) {
 #[tokio::test]
 async fn posts_with_origin_null_or_from_elsewhere_are_refused() {
     let (w, link) = emailed().await;
+    let some_id = "00000000-0000-4000-8000-000000000000";
+    let pay = format!("/portal/pay/{some_id}");
+    let confirm = format!("/portal/payments/{some_id}/confirm");
+    let challenge = format!("/portal/payments/{some_id}/test-challenge");
+    let remove = format!("/portal/methods/{some_id}/remove");
+    let default = format!("/portal/methods/{some_id}/default");
     let forms = [
         (link.as_str(), ""),
         ("/portal/logout", ""),
         ("/portal/request-link", "email=ap%40acme.example"),
+        (
+            pay.as_str(),
+            "method=new&token=tok_test_visa_success_abcdefghijkl",
+        ),
+        (confirm.as_str(), ""),
+        (challenge.as_str(), "outcome=complete"),
+        (
+            "/portal/methods",
+            "token=tok_test_visa_success_abcdefghijkl",
+        ),
+        (remove.as_str(), ""),
+        (default.as_str(), ""),
     ];
     for (path, body) in forms {
         for origin in [
