@@ -102,7 +102,9 @@ async fn a_new_test_card_pays_the_invoice_at_once_and_a_receipt_goes_out() {
     // Paid: no more Pay now, and no pay page for it.
     let invoice = p.get(&format!("/portal/documents/{}", p.big)).await;
     assert!(!invoice.text.contains("id=\"pay-now\""));
-    assert_eq!(p.pay_page(&[&p.big]).await.status, StatusCode::NOT_FOUND);
+    let back = p.pay_page(&[&p.big]).await;
+    assert_eq!(back.status, StatusCode::NOT_FOUND);
+    assert!(back.text.contains("Nothing to pay here"), "{}", back.text);
 }
 
 #[tokio::test]

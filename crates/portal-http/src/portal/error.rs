@@ -162,6 +162,18 @@ impl PageError {
         }
     }
 
+    /// A pay page for invoices that are paid, being paid, or not the
+    /// company's: one answer for all, so nobody learns what exists.
+    pub(crate) fn nothing_to_pay() -> Self {
+        Self::refused(
+            StatusCode::NOT_FOUND,
+            "Nothing to pay here",
+            "There is nothing to pay here: the invoice is paid, a payment of it is being \
+             processed, or it is not shared with you.",
+            ("/portal".to_owned(), "Back to your invoices"),
+        )
+    }
+
     /// A saved-method change refused.
     pub(crate) fn methods(err: MethodError) -> Self {
         let back = || ("/portal/methods".to_owned(), "Back to payment methods");

@@ -13,7 +13,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use portal_domain::ports::{BrowserToken, SessionContext};
-use portal_domain::service::{CheckoutForm, PayOutcome, PayRequest, PayWith};
+use portal_domain::service::{CheckoutError, CheckoutForm, PayOutcome, PayRequest, PayWith};
 use portal_domain::{CheckoutId, Currency, DocumentId, Money, PaymentMethodId};
 
 use super::assets;
@@ -78,7 +78,12 @@ pub(crate) async fn pay_page(
         .checkouts
         .prepare(&ctx, PayRequest { invoices, amount })
         .await
-        .map_err(|e| PageError::checkout(e, again))?;
+        .map_err(|e| match e {
+            // The back button after paying lands here: say so, the same
+            // for an id that was never the company's.
+            CheckoutError::InvoiceNotFound => PageError::nothing_to_pay(),
+            other => PageError::checkout(other, again),
+        })?;
     let title = match form.invoices.as_slice() {
         [one] => format!("Pay invoice {}", one.number()),
         many => format!("Pay {} invoices", many.len()),
