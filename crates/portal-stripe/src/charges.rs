@@ -23,11 +23,11 @@ use portal_domain::ports::{
     ProcessorResult,
 };
 use serde::Deserialize;
+use stripe_core::PaymentIntentAllowedPaymentMethodTypes;
 use stripe_core::charge::ListCharge;
 use stripe_core::payment_intent::{
     CreatePaymentIntent, CreatePaymentIntentOffSession, RetrievePaymentIntent,
 };
-use stripe_core::PaymentIntentAllowedPaymentMethodTypes;
 use stripe_types::{Currency, RangeQueryTs};
 
 use crate::client::{Api, CallError, card_message, clean};
@@ -183,7 +183,10 @@ async fn create(
     }
 }
 
-pub(crate) async fn lookup(api: &Api, lookup: &ChargeLookup) -> ProcessorResult<Option<ChargeOutcome>> {
+pub(crate) async fn lookup(
+    api: &Api,
+    lookup: &ChargeLookup,
+) -> ProcessorResult<Option<ChargeOutcome>> {
     let Some(known) = &lookup.reference else {
         let since = lookup.attempted_at - LOOKUP_MARGIN;
         return match find_intent(api, &lookup.customer, lookup.payment, since).await? {
@@ -191,7 +194,8 @@ pub(crate) async fn lookup(api: &Api, lookup: &ChargeLookup) -> ProcessorResult<
             None => Ok(None),
         };
     };
-    let retrieve = RetrievePaymentIntent::new(known.as_str()).expand(vec!["payment_method".to_owned()]);
+    let retrieve =
+        RetrievePaymentIntent::new(known.as_str()).expand(vec!["payment_method".to_owned()]);
     let intent: PaymentIntent = match api.send_as(&retrieve, None).await {
         Ok(intent) => intent,
         Err(error) => {
@@ -332,7 +336,10 @@ pub(crate) fn failure_message(error: Option<&PaymentError>) -> String {
         return "The payment was declined.".into();
     };
     let card_error = error.kind.as_deref() == Some("card_error")
-        || error.code.as_deref().is_some_and(|c| CARD_CODES.contains(&c));
+        || error
+            .code
+            .as_deref()
+            .is_some_and(|c| CARD_CODES.contains(&c));
     if card_error {
         return card_message(error.message.as_deref());
     }

@@ -22,7 +22,8 @@ const SUCCEEDED: &str = fixture!("payment_intent_succeeded");
 const PROCESSING: &str = fixture!("payment_intent_processing_us_bank_account");
 const REQUIRES_ACTION: &str = fixture!("payment_intent_requires_action");
 const DECLINED: &str = fixture!("payment_intent_requires_payment_method_declined");
-const AUTHENTICATION: &str = fixture!("payment_intent_requires_payment_method_authentication_required");
+const AUTHENTICATION: &str =
+    fixture!("payment_intent_requires_payment_method_authentication_required");
 const EVENT_SUCCEEDED: &str = fixture!("event_payment_intent_succeeded");
 const EVENT_FAILED: &str = fixture!("event_payment_intent_payment_failed");
 const BANK_METHOD: &str = fixture!("payment_method_us_bank_account");
@@ -45,7 +46,13 @@ fn card(last4: &str, month: u32, year: i32) -> MethodDetails {
 
 #[test]
 fn async_stripe_reads_every_recorded_payment_intent() {
-    for text in [SUCCEEDED, PROCESSING, REQUIRES_ACTION, DECLINED, AUTHENTICATION] {
+    for text in [
+        SUCCEEDED,
+        PROCESSING,
+        REQUIRES_ACTION,
+        DECLINED,
+        AUTHENTICATION,
+    ] {
         let typed: stripe_core::PaymentIntent =
             miniserde::json::from_str(text).expect("a PaymentIntent of Stripe's API version");
         assert_eq!(typed.id.as_str(), intent(text).id);

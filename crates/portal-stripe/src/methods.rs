@@ -15,9 +15,7 @@ use stripe_core::customer::{
     UpdateCustomerInvoiceSettings,
 };
 use stripe_core::setup_intent::{CreateSetupIntent, CreateSetupIntentUsage, RetrieveSetupIntent};
-use stripe_core::{
-    Customer, SetupIntent, SetupIntentAllowedPaymentMethodTypes, SetupIntentStatus,
-};
+use stripe_core::{Customer, SetupIntent, SetupIntentAllowedPaymentMethodTypes, SetupIntentStatus};
 use stripe_payment::PaymentMethod;
 use stripe_payment::payment_method::{
     AttachPaymentMethod, DetachPaymentMethod, ListPaymentMethod, ListPaymentMethodType,
@@ -31,8 +29,7 @@ use crate::client::{Api, CallError, card_message};
 const MAX_METHODS: i64 = 100;
 
 /// What a client is told when a browser token is unknown or spent.
-const EXPIRED_TOKEN: &str =
-    "The card details could not be confirmed. Please enter them again.";
+const EXPIRED_TOKEN: &str = "The card details could not be confirmed. Please enter them again.";
 
 /// A cheap authenticated read: the first customer, if any.
 pub(crate) async fn check(api: &Api) -> ProcessorResult<()> {
@@ -106,7 +103,10 @@ pub(crate) async fn finish_setup(
 /// The customer's saved cards, the default marked. Only cards: methods
 /// are saved through card SetupIntents, and localstripe lists no other
 /// type (bank accounts are still read when a charge or token names one).
-pub(crate) async fn methods(api: &Api, customer: &ProcessorRef) -> ProcessorResult<Vec<SavedMethod>> {
+pub(crate) async fn methods(
+    api: &Api,
+    customer: &ProcessorRef,
+) -> ProcessorResult<Vec<SavedMethod>> {
     let listed = api
         .send(
             &ListPaymentMethod::new()

@@ -98,3 +98,25 @@ impl Processor for StripeProcessor {
         webhook::parse(self.config.webhook_secret.expose(), request)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use portal_domain::model::{ProcessorCredentials, Secret};
+
+    use super::*;
+
+    #[test]
+    fn a_processor_for_stripe_itself_builds_its_tls_client() {
+        // rustls picks its one compiled-in provider (aws-lc-rs); with two
+        // it would panic here.
+        let config = StripeConfig::from_credentials(&ProcessorCredentials::Stripe {
+            secret_key: Secret::new("sk_live_123456789"),
+            publishable_key: "pk_live_123456789".into(),
+            webhook_secret: Secret::new("whsec_123456789"),
+        })
+        .unwrap();
+        let processor = StripeProcessor::new(config).unwrap();
+        assert_eq!(processor.kind(), ProcessorKind::Stripe);
+        assert!(!format!("{processor:?}").contains("sk_live_123456789"));
+    }
+}

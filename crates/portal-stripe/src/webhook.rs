@@ -51,8 +51,8 @@ fn verify(secret: &str, header: &str, body: &[u8]) -> Result<i64, WebhookError> 
         }
     }
     let timestamp = timestamp.ok_or(WebhookError::BadSignature)?;
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| WebhookError::BadSignature)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .map_err(|_| WebhookError::BadSignature)?;
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -117,7 +117,7 @@ fn payment_of(intent: &PaymentIntent) -> Option<PaymentId> {
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

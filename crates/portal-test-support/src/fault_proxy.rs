@@ -232,7 +232,11 @@ async fn read_request(client: &mut TcpStream, drop_fields: &[String]) -> io::Res
     }
     let mut request = lines.join("\r\n").into_bytes();
     request.extend_from_slice(
-        format!("\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).as_bytes(),
+        format!(
+            "\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
     );
     request.extend_from_slice(&body);
     Ok(request)
