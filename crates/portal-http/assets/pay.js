@@ -97,18 +97,22 @@
           });
       },
       clear: function () {
-        card.clear();
+        if (typeof card.clear === "function") {
+          card.clear();
+        }
       },
     };
   }
 
+  // Accept.js may finish loading after this script: it is looked for
+  // when the card is submitted.
   function authorizeNetAdapter() {
-    if (!window.Accept || typeof window.Accept.dispatchData !== "function") {
-      return null;
-    }
     return {
       tokenize: function () {
         return new Promise(function (resolve, reject) {
+          if (!window.Accept || typeof window.Accept.dispatchData !== "function") {
+            throw new Error("The card form could not load. Reload the page to try again.");
+          }
           var card = typedCard();
           window.Accept.dispatchData(
             {
@@ -122,7 +126,7 @@
             },
             function (response) {
               var messages = (response && response.messages) || {};
-              if (messages.resultCode === "Error" || !response.opaqueData) {
+              if (messages.resultCode === "Error" || !response || !response.opaqueData) {
                 var text = (messages.message || [])
                   .map(function (m) {
                     return m.text;
@@ -143,15 +147,15 @@
   }
 
   function testAdapter() {
-    var processor = window.PortalTestProcessor;
-    if (!processor) {
-      return null;
-    }
     return {
       tokenize: function () {
         return new Promise(function (resolve) {
-          resolve(typedCard());
-        }).then(processor.tokenize);
+          var processor = window.PortalTestProcessor;
+          if (!processor) {
+            throw new Error("The card form could not load. Reload the page to try again.");
+          }
+          resolve(processor.tokenize(typedCard()));
+        });
       },
       clear: function () {
         clearFields(CARD_FIELDS);
@@ -209,7 +213,11 @@
     }).then(
       function (token) {
         tokenInput.value = token;
-        adapter.clear();
+        try {
+          adapter.clear();
+        } catch (error) {
+          // The token is what matters; a field left filled is not posted.
+        }
         form.submit();
       },
       function (error) {
