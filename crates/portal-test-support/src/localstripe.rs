@@ -259,11 +259,13 @@ fn run(command: &mut Command) -> Result<(), String> {
 }
 
 /// The cargo target directory the running test was built into:
-/// `CARGO_TARGET_DIR` when set, else three levels above the test binary
-/// (`<target>/debug/deps/<test>`).
+/// `CARGO_TARGET_DIR` when it is an absolute path, else three levels above
+/// the test binary (`<target>/debug/deps/<test>`).
 fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(dir);
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from)
+        && dir.is_absolute()
+    {
+        return dir;
     }
     std::env::current_exe()
         .ok()
