@@ -450,7 +450,7 @@ async fn part_payments_only_where_the_account_allows_them() {
     assert_eq!(invoice.amount_due().minor(), 100_000 - 25_050);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_simultaneous_submissions_of_one_form_charge_once() {
     let p = Arc::new(payer().await);
     let page = p.pay_page(&[&p.big]).await;
