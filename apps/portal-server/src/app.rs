@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::{Config, MailConfig, OutboxConfig};
+use crate::processors::Connector;
 use crate::system::{OsRandom, SystemClock};
 use crate::{secret_key, worker};
 
@@ -50,6 +51,7 @@ pub struct App {
     pub services: Services,
     pub router: axum::Router,
     pub outbox: OutboxConfig,
+    pub reconcile_every: std::time::Duration,
 }
 
 /// Opens the database (applying migrations), loads the server key, builds
@@ -72,9 +74,12 @@ pub async fn build(config: &Config, ports: Ports) -> anyhow::Result<App> {
             Arc::new(FileMailer::new(dir, &config.mail_from).context("PORTAL_MAIL_DIR")?)
         }
     };
+    let connector = Connector::new(config.processors.clone());
+    let test_processor = connector.test_state().clone();
     let services = Services::new(
         Arc::new(database),
         mailer,
+        Arc::new(connector),
         ports.clock,
         ports.random,
         PortalConfig {
@@ -94,11 +99,19 @@ pub async fn build(config: &Config, ports: Ports) -> anyhow::Result<App> {
         trust_forwarded_for: config.trust_forwarded_for,
         ..HttpConfig::default()
     };
-    let router = portal_http::router(AppState::new(services.clone(), http));
+    // The test processor's 3-D Secure challenges are finished in the
+    // portal, by its challenge box.
+    let challenges = move |client_secret: &str, succeed: bool| {
+        test_processor.authenticate(client_secret, succeed).is_ok()
+    };
+    let router = portal_http::router(
+        AppState::new(services.clone(), http).with_test_challenges(Arc::new(challenges)),
+    );
     Ok(App {
         services,
         router,
         outbox: config.outbox,
+        reconcile_every: config.reconcile_every,
     })
 }
 
@@ -125,7 +138,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
-    let worker = tokio::spawn(worker::run(app.services.clone(), app.outbox, stopped));
+    let worker = tokio::spawn(worker::run(
+        app.services.clone(),
+        app.outbox,
+        app.reconcile_every,
+        stopped,
+    ));
     let stop_worker = stop.clone();
     let served = axum::serve(
         listener,

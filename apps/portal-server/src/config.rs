@@ -41,6 +41,28 @@ pub struct Config {
     pub secret_key: SecretKeySource,
     /// How the outbox worker delivers and retries.
     pub outbox: OutboxConfig,
+    /// Where the processors are reached (overridden only for local
+    /// stand-ins).
+    pub processors: ProcessorEndpoints,
+    /// `PORTAL_RECONCILE_SECONDS` (default 300): how often processor
+    /// payments left pending are checked with their processor.
+    pub reconcile_every: StdDuration,
+}
+
+/// Processor endpoints. Each is the processor's own unless overridden,
+/// which only local stand-ins (localstripe, an Authorize.Net fake) need.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProcessorEndpoints {
+    /// `PORTAL_STRIPE_API_URL`: Stripe's API (`https://api.stripe.com`).
+    pub stripe_api: Option<String>,
+    /// `PORTAL_STRIPE_JS_URL`: Stripe.js (`https://js.stripe.com/v3/`).
+    pub stripe_js: Option<String>,
+    /// `PORTAL_AUTHORIZENET_API_URL`: the gateway's JSON endpoint (by
+    /// default the sandbox or production one, per account).
+    pub authorizenet_api: Option<String>,
+    /// `PORTAL_ACCEPT_JS_URL`: Accept.js (by default the sandbox or
+    /// production one, per account).
+    pub accept_js: Option<String>,
 }
 
 /// How email leaves the server.
@@ -140,6 +162,32 @@ impl Config {
                 var("PORTAL_SECRET_KEY_FILE").unwrap_or_else(|| DEFAULT_SECRET_KEY_FILE.to_owned()),
             )),
         };
+        let endpoint = |name: &str| -> anyhow::Result<Option<String>> {
+            var(name)
+                .map(|text| {
+                    let url = url::Url::parse(text.trim())
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                        .with_context(|| format!("{name} must be an http(s) URL, not {text:?}"))?;
+                    Ok(url.to_string())
+                })
+                .transpose()
+        };
+        let processors = ProcessorEndpoints {
+            stripe_api: endpoint("PORTAL_STRIPE_API_URL")?,
+            stripe_js: endpoint("PORTAL_STRIPE_JS_URL")?,
+            authorizenet_api: endpoint("PORTAL_AUTHORIZENET_API_URL")?,
+            accept_js: endpoint("PORTAL_ACCEPT_JS_URL")?,
+        };
+        let reconcile_every = match var("PORTAL_RECONCILE_SECONDS") {
+            None => StdDuration::from_secs(300),
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(seconds) if (1..=86_400).contains(&seconds) => StdDuration::from_secs(seconds),
+                _ => bail!(
+                    "PORTAL_RECONCILE_SECONDS must be a whole number from 1 to 86400, not {text:?}"
+                ),
+            },
+        };
         Ok(Self {
             database_url,
             bind,
@@ -149,6 +197,8 @@ impl Config {
             trust_forwarded_for,
             secret_key,
             outbox: outbox_config(&var)?,
+            processors,
+            reconcile_every,
         })
     }
 }
@@ -240,8 +290,28 @@ mod tests {
             ("PORTAL_TRUST_FORWARDED_FOR", "true"),
             ("PORTAL_OUTBOX_LEASE_SECONDS", "5"),
             ("PORTAL_OUTBOX_POLL_MS", "50"),
+            ("PORTAL_STRIPE_API_URL", "http://127.0.0.1:8420"),
+            (
+                "PORTAL_STRIPE_JS_URL",
+                "http://127.0.0.1:8420/js.stripe.com/v3/",
+            ),
+            (
+                "PORTAL_AUTHORIZENET_API_URL",
+                "http://127.0.0.1:9000/xml/v1/request.api",
+            ),
+            ("PORTAL_ACCEPT_JS_URL", "http://127.0.0.1:9000/v1/Accept.js"),
+            ("PORTAL_RECONCILE_SECONDS", "30"),
         ])
         .unwrap();
+        assert_eq!(
+            c.processors.stripe_api.as_deref(),
+            Some("http://127.0.0.1:8420/")
+        );
+        assert_eq!(
+            c.processors.accept_js.as_deref(),
+            Some("http://127.0.0.1:9000/v1/Accept.js")
+        );
+        assert_eq!(c.reconcile_every, StdDuration::from_secs(30));
         assert!(c.database_url.is_postgres());
         assert_eq!(c.public_url.as_str(), "http://localhost:9000");
         assert!(matches!(c.mail, MailConfig::Smtp(_)));
@@ -268,6 +338,14 @@ mod tests {
             (
                 vec![("PORTAL_OUTBOX_POLL_MS", "fast")],
                 "PORTAL_OUTBOX_POLL_MS",
+            ),
+            (
+                vec![("PORTAL_STRIPE_API_URL", "localhost:8420")],
+                "PORTAL_STRIPE_API_URL",
+            ),
+            (
+                vec![("PORTAL_RECONCILE_SECONDS", "0")],
+                "PORTAL_RECONCILE_SECONDS",
             ),
         ] {
             let err = format!("{:#}", config(&vars).unwrap_err());

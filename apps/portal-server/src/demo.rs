@@ -1,7 +1,8 @@
 //! Demo data for a fresh development database: one business, one client
-//! company with two billing contacts, documents in every state and
-//! payments (one in full, one in part), all created through the same use
-//! cases the API drives.
+//! company with two billing contacts, documents in every state, payments
+//! (one in full, one in part) and the test processor connected, so Pay Now
+//! works with no keys, all created through the same use cases the API
+//! drives.
 
 use anyhow::Context;
 use chrono::Duration;
@@ -9,7 +10,7 @@ use portal_domain::service::{MarkPaid, PaymentInput};
 use portal_domain::{
     Account, Allocation, ApiKey, Currency, Description, DocumentInput, DocumentKind,
     DocumentNumber, EmailAddress, LineItem, ManualKind, Money, Name, PageRequest, PaymentMethod,
-    Quantity, Reference, Services,
+    ProcessorCredentials, Quantity, Reference, Secret, Services,
 };
 
 /// What seeding created, to show the person who started the server.
@@ -197,6 +198,21 @@ pub async fn seed_if_empty(services: &Services) -> anyhow::Result<Option<Seeded>
             _ => {}
         }
     }
+    // The test processor: well-known test cards only, no money moves,
+    // and every page it touches says so.
+    let mut secret = [0u8; 24];
+    getrandom::fill(&mut secret).context("drawing the demo webhook secret")?;
+    let webhook_secret: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    services
+        .processors
+        .connect(
+            &account,
+            ProcessorCredentials::Test {
+                webhook_secret: Secret::new(format!("whsec_test_{webhook_secret}")),
+            },
+        )
+        .await
+        .context("connecting the demo's test processor")?;
     Ok(Some(Seeded {
         account,
         api_key: created.api_key,

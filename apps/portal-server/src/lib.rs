@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod processors;
 pub mod secret_key;
 pub mod system;
 pub mod worker;
