@@ -168,7 +168,13 @@ async fn create(
             // The PaymentIntent exists and failed (or, on Stripe, waits
             // for the cardholder to authenticate): answer what it holds.
             let since = now() - LOOKUP_MARGIN;
-            match find_intent(api, &request.customer, request.payment, since).await? {
+            let mut made = find_intent(api, &request.customer, request.payment, since).await?;
+            if made.is_none()
+                && let Some(named) = &refusal.payment_intent
+            {
+                made = Some(retrieve_intent(api, named).await?);
+            }
+            match made {
                 Some(made) => outcome(&made, charging.details.as_ref()),
                 None => Ok(ChargeOutcome {
                     status: ChargeStatus::Failed {
@@ -212,6 +218,12 @@ pub(crate) async fn lookup(
         return Ok(None);
     }
     Ok(Some(outcome(&intent, None)?))
+}
+
+/// A PaymentIntent with its method expanded.
+async fn retrieve_intent(api: &Api, id: &str) -> ProcessorResult<PaymentIntent> {
+    let retrieve = RetrievePaymentIntent::new(id).expand(vec!["payment_method".to_owned()]);
+    Ok(api.send_as(&retrieve, None).await?)
 }
 
 /// The PaymentIntent made for `payment`, among the customer's charges

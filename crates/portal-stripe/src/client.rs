@@ -32,6 +32,9 @@ pub(crate) struct Refusal {
     pub(crate) kind: String,
     pub(crate) code: Option<String>,
     pub(crate) message: Option<String>,
+    /// The PaymentIntent a refused confirmation left behind, when Stripe
+    /// names it (localstripe does not).
+    pub(crate) payment_intent: Option<String>,
 }
 
 impl Refusal {
@@ -82,6 +85,10 @@ impl From<StripeError> for CallError {
                 kind: error.type_.as_str().to_owned(),
                 code: error.code.as_ref().map(|c| c.as_str().to_owned()),
                 message: error.message.clone(),
+                payment_intent: error
+                    .payment_intent
+                    .as_ref()
+                    .map(|intent| intent.id.as_str().to_owned()),
             }),
         }
     }
@@ -188,6 +195,7 @@ mod tests {
             kind: kind.into(),
             code: code.map(Into::into),
             message: Some("Your card was declined.".into()),
+            payment_intent: None,
         })
         .into()
     }

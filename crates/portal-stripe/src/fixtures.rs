@@ -29,6 +29,7 @@ const EVENT_FAILED: &str = fixture!("event_payment_intent_payment_failed");
 const BANK_METHOD: &str = fixture!("payment_method_us_bank_account");
 const CHARGES: &str = fixture!("charges_list_expanded");
 const REFUND: &str = fixture!("refund");
+const AUTHENTICATION_ERROR: &str = fixture!("error_authentication_required");
 
 const SECRET: &str = "whsec_test_secret_for_fixtures";
 
@@ -274,4 +275,22 @@ fn other_events_are_ignored() {
     let events = parse(body, &headers, 1_686_089_970).unwrap();
     assert_eq!(events[0].effect, EventEffect::Ignored);
     assert_eq!(events[0].event_type, "customer.created");
+}
+
+#[test]
+fn a_refused_off_session_charge_names_its_payment_intent() {
+    let body: serde_json::Value = serde_json::from_str(AUTHENTICATION_ERROR).unwrap();
+    let errors: stripe::ApiErrors =
+        miniserde::json::from_str(&body["error"].to_string()).expect("Stripe's error");
+    let refused =
+        crate::client::CallError::from(stripe::StripeError::Stripe(Box::new(errors), 402));
+    let crate::client::CallError::Refused(refusal) = refused else {
+        panic!("{refused:?}");
+    };
+    assert!(refusal.is_card_error());
+    assert_eq!(refusal.code.as_deref(), Some("authentication_required"));
+    assert_eq!(
+        refusal.payment_intent.as_deref(),
+        Some("pi_3NB5DdLkdIwHu7ix0wDbDpSM")
+    );
 }
