@@ -368,3 +368,60 @@ async fn faults_on_any_operation_are_unavailable_and_then_pass() {
     ));
     assert_eq!(processor.lookup_charge(&lookup).await, Ok(None));
 }
+
+/// The PaymentIntents localstripe holds for `payment`.
+async fn intents_for(harness: &StripeHarness, payment: PaymentId) -> Vec<String> {
+    let mut made = Vec::new();
+    let mut path = "/v1/payment_intents?limit=100".to_owned();
+    loop {
+        let page = harness.get(&path).await;
+        let data = page["data"].as_array().cloned().unwrap_or_default();
+        made.extend(
+            data.iter()
+                .filter(|i| i["metadata"]["payment_id"] == payment.to_string())
+                .map(|i| i["id"].as_str().unwrap_or_default().to_owned()),
+        );
+        match data.last() {
+            Some(last) if page["has_more"] == true => {
+                let after = last["id"].as_str().unwrap_or_default();
+                path = format!("/v1/payment_intents?limit=100&starting_after={after}");
+            }
+            _ => return made,
+        }
+    }
+}
+
+/// The worst timeout: Stripe made the charge but its answer never came.
+/// localstripe ignores idempotency keys, so only the adapter's own search
+/// for the payment's charge stops the retry from charging again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_charge_whose_answer_was_lost_is_found_not_repeated() {
+    let Some(harness) = StripeHarness::start("lost charge answer").await else {
+        return;
+    };
+    let customer = customer(harness.stripe()).await;
+    let saved = save(&harness, &customer, true).await;
+    let request = charge(&customer, ChargeSource::Saved(saved.reference));
+    // A charge reads the method, searches the customer's charges, then
+    // creates the PaymentIntent: the third request loses its answer.
+    harness.proxy().inject_after(2, ProxyFault::Timeout, 1);
+    let lost = harness.stripe().charge(&request).await;
+    assert!(
+        matches!(lost, Err(ProcessorError::Unavailable(_))),
+        "{lost:?}"
+    );
+    let made = intents_for(&harness, request.payment).await;
+    assert_eq!(made.len(), 1, "the lost request did not charge: {made:?}");
+
+    let retried = harness.stripe().charge(&request).await.unwrap();
+    assert_eq!(retried.status, ChargeStatus::Succeeded, "{retried:?}");
+    assert_eq!(
+        retried.reference.as_ref().map(ProcessorRef::as_str),
+        Some(made[0].as_str())
+    );
+    assert_eq!(
+        intents_for(&harness, request.payment).await,
+        made,
+        "the payment was charged more than once"
+    );
+}

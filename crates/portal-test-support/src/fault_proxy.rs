@@ -36,6 +36,8 @@ pub enum ProxyFault {
 #[derive(Debug, Default)]
 struct Plan {
     fault: Option<ProxyFault>,
+    /// Requests to let pass before the fault applies.
+    skip: u32,
     remaining: u32,
     /// Requests seen, faulted or not.
     seen: u64,
@@ -45,6 +47,10 @@ impl Plan {
     fn next(&mut self) -> Option<ProxyFault> {
         self.seen += 1;
         if self.remaining == 0 {
+            return None;
+        }
+        if self.skip > 0 {
+            self.skip -= 1;
             return None;
         }
         self.remaining -= 1;
@@ -122,8 +128,15 @@ impl FaultProxy {
     /// Makes the next `times` requests answer `fault`; then requests pass
     /// again. Replaces any fault still pending.
     pub fn inject(&self, fault: ProxyFault, times: u32) {
+        self.inject_after(0, fault, times);
+    }
+
+    /// Lets the next `skip` requests pass, then makes `times` answer
+    /// `fault`: to fail one step of an operation that sends several.
+    pub fn inject_after(&self, skip: u32, fault: ProxyFault, times: u32) {
         let mut plan = self.plan.lock().unwrap_or_else(|e| e.into_inner());
         plan.fault = Some(fault);
+        plan.skip = skip;
         plan.remaining = times;
     }
 
