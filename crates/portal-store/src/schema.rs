@@ -12,6 +12,7 @@ diesel::table! {
         link_lifetime_seconds -> BigInt,
         public_url -> Nullable<Text>,
         time_zone -> Text,
+        allow_partial_payments -> Bool,
         demo -> Bool,
         created_at -> UtcTime,
         updated_at -> UtcTime,
@@ -188,11 +189,17 @@ diesel::table! {
         amount_minor -> BigInt,
         method -> Text,
         manual_kind -> Nullable<Text>,
+        card_brand -> Nullable<Text>,
+        method_last4 -> Nullable<Text>,
         reference -> Nullable<Text>,
         received_at -> UtcTime,
         status -> Text,
         created_at -> UtcTime,
         version -> BigInt,
+        processor -> Nullable<Text>,
+        processor_connection_id -> Nullable<DbUuid>,
+        processor_charge_ref -> Nullable<Text>,
+        failure -> Nullable<Text>,
     }
 }
 
@@ -328,6 +335,104 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{DbUuid, UtcTime};
+
+    processor_connections (id) {
+        id -> DbUuid,
+        account_id -> DbUuid,
+        kind -> Text,
+        public -> Text,
+        sealed_secrets -> Binary,
+        created_at -> UtcTime,
+        last_ok_at -> Nullable<UtcTime>,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<UtcTime>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{DbUuid, UtcTime};
+
+    processor_customers (connection_id, client_id) {
+        connection_id -> DbUuid,
+        client_id -> DbUuid,
+        account_id -> DbUuid,
+        reference -> Text,
+        created_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{DbUuid, UtcTime};
+
+    payment_methods (id) {
+        id -> DbUuid,
+        account_id -> DbUuid,
+        client_id -> DbUuid,
+        connection_id -> DbUuid,
+        reference -> Text,
+        method_type -> Text,
+        brand -> Nullable<Text>,
+        last4 -> Text,
+        exp_month -> Nullable<Integer>,
+        exp_year -> Nullable<Integer>,
+        bank_name -> Nullable<Text>,
+        is_default -> Bool,
+        added_by -> Nullable<DbUuid>,
+        created_at -> UtcTime,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{DbUuid, UtcTime};
+
+    checkouts (id) {
+        id -> DbUuid,
+        account_id -> DbUuid,
+        client_id -> DbUuid,
+        contact_id -> DbUuid,
+        session_id -> DbUuid,
+        connection_id -> DbUuid,
+        payment_id -> DbUuid,
+        currency -> Text,
+        amount_minor -> BigInt,
+        created_at -> UtcTime,
+        expires_at -> UtcTime,
+        submitted_at -> Nullable<UtcTime>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::DbUuid;
+
+    checkout_allocations (checkout_id, position) {
+        checkout_id -> DbUuid,
+        position -> Integer,
+        document_id -> DbUuid,
+        amount_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{DbUuid, UtcTime};
+
+    processor_events (account_id, processor, event_id) {
+        account_id -> DbUuid,
+        processor -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        payment_id -> Nullable<DbUuid>,
+        recorded_at -> UtcTime,
+    }
+}
+
+diesel::table! {
     /// diesel's record of applied migrations, read to tell whether the
     /// schema is up to date.
     __diesel_schema_migrations (version) {
@@ -363,5 +468,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_link_requests,
     outbox_attachments,
     idempotency_keys,
+    processor_connections,
+    processor_customers,
+    payment_methods,
+    checkouts,
+    checkout_allocations,
+    processor_events,
     deployment,
 );

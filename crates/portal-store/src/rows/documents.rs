@@ -143,6 +143,8 @@ pub(crate) struct PaymentEntryRow {
     received_at: Time,
     method: String,
     manual_kind: Option<String>,
+    card_brand: Option<String>,
+    method_last4: Option<String>,
     reference: Option<String>,
 }
 
@@ -172,7 +174,12 @@ impl PaymentEntryRow {
                 PaymentStatus::parse(&self.status),
             )?,
             received_at: self.received_at.0,
-            method: method(&self.method, self.manual_kind.as_deref())?,
+            method: method(
+                &self.method,
+                self.manual_kind.as_deref(),
+                self.card_brand.as_deref(),
+                self.method_last4.as_deref(),
+            )?,
             reference: self
                 .reference
                 .map(|r| {

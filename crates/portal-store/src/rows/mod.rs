@@ -8,6 +8,7 @@ mod documents;
 mod idempotency;
 mod outbox;
 mod payments;
+mod processor;
 
 use std::fmt::Display;
 
@@ -24,7 +25,11 @@ pub(crate) use outbox::{
     AttachmentRow, EmailRow, OutboxParts, OutboxRow, PayloadRows, RequestRow, outbox_message,
 };
 pub(crate) use payments::{
-    AllocationRow, PaymentRow, RefundAllocationRow, RefundRow, payment, refund_rows,
+    AllocationRow, PaymentRow, RefundAllocationRow, RefundRow, SettlementRow, payment, refund_rows,
+};
+pub(crate) use processor::{
+    CheckoutAllocationRow, CheckoutRow, ConnectionRow, CustomerRow, MethodRow, ProcessorEventRow,
+    checkout, checkout_rows,
 };
 
 pub(crate) fn corrupt(what: impl Display) -> StoreError {

@@ -78,7 +78,8 @@ impl AccountStore for Database {
                 .filter(accounts::session_lifetime_seconds.eq(seen.session_lifetime.num_seconds()))
                 .filter(accounts::idle_timeout_seconds.eq(seen.idle_timeout.num_seconds()))
                 .filter(accounts::link_lifetime_seconds.eq(seen.link_lifetime.num_seconds()))
-                .filter(accounts::time_zone.eq(zone));
+                .filter(accounts::time_zone.eq(zone))
+                .filter(accounts::allow_partial_payments.eq(seen.allow_partial_payments));
             match &url {
                 Some(url) => {
                     diesel::update(target.filter(accounts::public_url.eq(url)))

@@ -9,16 +9,19 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use portal_domain::ports::{Batch, BatchStore, StoreError, StoreResult, Write};
 use portal_domain::{OutboxStatus, TokenHash};
 
-use super::{Refusal, insert_outbox, lock_open_client, require_active_contact, settle};
+use super::{Refusal, insert_outbox, lock_open_client, lock_row, require_active_contact, settle};
 use crate::Database;
 use crate::database::with_conn;
 use crate::rows::{
-    AllocationRow, AuditRow, DocumentStatusRow, LinkRow, OutboxRow, PayloadRows, PaymentRow,
-    RecipientRow, RefundAllocationRow, RefundRow, SessionRow, refund_rows, signed,
+    AllocationRow, AuditRow, CheckoutAllocationRow, CheckoutRow, ConnectionRow, DocumentStatusRow,
+    LinkRow, MethodRow, OutboxRow, PayloadRows, PaymentRow, ProcessorEventRow, RecipientRow,
+    RefundAllocationRow, RefundRow, SessionRow, SettlementRow, checkout_rows, refund_rows, signed,
 };
 use crate::schema::{
-    audit_events, crm_client_portal_sessions as sessions, document_recipients, documents,
-    magic_links, outbox, outbox_emails, payment_allocations, payments, refund_allocations, refunds,
+    audit_events, checkout_allocations, checkouts, crm_client_portal_sessions as sessions,
+    document_recipients, documents, magic_links, outbox, outbox_emails, payment_allocations,
+    payment_methods, payments, processor_connections, processor_events, refund_allocations,
+    refunds,
 };
 use crate::sql_types::{Id, Time};
 
@@ -62,6 +65,33 @@ enum Op {
         claim: Id,
         at: Time,
     },
+    UpdatePayment {
+        id: Id,
+        account: Id,
+        /// The version it must have now: one less than the one written.
+        version: Option<i64>,
+        changes: SettlementRow,
+    },
+    PutConnection(ConnectionRow),
+    DeleteConnection {
+        account: Id,
+    },
+    InsertMethod(MethodRow),
+    SetDefaultMethod {
+        account: Id,
+        id: Id,
+    },
+    RemoveMethod {
+        account: Id,
+        id: Id,
+    },
+    InsertCheckout(CheckoutRow, Vec<CheckoutAllocationRow>),
+    SubmitCheckout {
+        account: Id,
+        id: Id,
+        at: Time,
+    },
+    RecordProcessorEvent(ProcessorEventRow),
 }
 
 impl From<&Write> for Op {
@@ -128,6 +158,51 @@ impl From<&Write> for Op {
                 claim: Id(claim.0),
                 at: Time(*at),
             },
+            Write::UpdatePayment(payment) => Self::UpdatePayment {
+                id: Id(payment.id().as_uuid()),
+                account: Id(payment.account_id().as_uuid()),
+                version: payment.version().checked_sub(1).map(signed),
+                changes: SettlementRow::from(payment),
+            },
+            Write::PutConnection(connection) => {
+                Self::PutConnection(ConnectionRow::from(connection))
+            }
+            Write::DeleteConnection { account } => Self::DeleteConnection {
+                account: Id(account.as_uuid()),
+            },
+            Write::InsertMethod(method) => Self::InsertMethod(MethodRow::from(method)),
+            Write::SetDefaultMethod { account, id } => Self::SetDefaultMethod {
+                account: Id(account.as_uuid()),
+                id: Id(id.as_uuid()),
+            },
+            Write::RemoveMethod { account, id } => Self::RemoveMethod {
+                account: Id(account.as_uuid()),
+                id: Id(id.as_uuid()),
+            },
+            Write::InsertCheckout(checkout) => {
+                let (row, allocations) = checkout_rows(checkout);
+                Self::InsertCheckout(row, allocations)
+            }
+            Write::SubmitCheckout { account, id, at } => Self::SubmitCheckout {
+                account: Id(account.as_uuid()),
+                id: Id(id.as_uuid()),
+                at: Time(*at),
+            },
+            Write::RecordProcessorEvent {
+                account,
+                processor,
+                event_id,
+                event_type,
+                payment,
+                at,
+            } => Self::RecordProcessorEvent(ProcessorEventRow {
+                account_id: Id(account.as_uuid()),
+                processor: processor.as_str().to_owned(),
+                event_id: event_id.as_str().to_owned(),
+                event_type: event_type.clone(),
+                payment_id: payment.map(|p| Id(p.as_uuid())),
+                recorded_at: Time(*at),
+            }),
         }
     }
 }
@@ -313,6 +388,171 @@ macro_rules! apply {
                 .execute($c)
                 .await?;
                 if written != 1 {
+                    return Err(Refusal::Lost);
+                }
+            }
+            Op::UpdatePayment {
+                id,
+                account,
+                version,
+                changes,
+            } => {
+                let Some(version) = version else {
+                    return Err(Refusal::Lost);
+                };
+                let written = diesel::update(
+                    payments::table
+                        .filter(payments::id.eq(*id))
+                        .filter(payments::account_id.eq(*account))
+                        .filter(payments::version.eq(*version)),
+                )
+                .set(changes)
+                .execute($c)
+                .await?;
+                if written != 1 {
+                    let exists: i64 = payments::table
+                        .filter(payments::id.eq(*id))
+                        .filter(payments::account_id.eq(*account))
+                        .count()
+                        .get_result($c)
+                        .await?;
+                    return Err(missed(exists == 1, "the payment"));
+                }
+            }
+            Op::PutConnection(row) => {
+                // One statement, so connections racing for one account
+                // end with one of them rather than a unique violation.
+                diesel::insert_into(processor_connections::table)
+                    .values(row)
+                    .on_conflict(processor_connections::account_id)
+                    .do_update()
+                    // A derived changeset leaves the primary key out.
+                    .set((processor_connections::id.eq(row.id), row))
+                    .execute($c)
+                    .await?;
+            }
+            Op::DeleteConnection { account } => {
+                diesel::delete(
+                    processor_connections::table
+                        .filter(processor_connections::account_id.eq(*account)),
+                )
+                .execute($c)
+                .await?;
+            }
+            Op::InsertMethod(row) => {
+                // The client's row lock first: changes to one client's
+                // methods (and which is the default) run one at a time.
+                if !lock_row!($c, clients, row.client_id) {
+                    return Err(missed(false, "the client"));
+                }
+                diesel::delete(
+                    payment_methods::table
+                        .filter(payment_methods::connection_id.eq(row.connection_id))
+                        .filter(payment_methods::reference.eq(&row.reference)),
+                )
+                .execute($c)
+                .await?;
+                if row.is_default {
+                    diesel::update(
+                        payment_methods::table
+                            .filter(payment_methods::client_id.eq(row.client_id))
+                            .filter(payment_methods::connection_id.eq(row.connection_id))
+                            .filter(payment_methods::is_default.eq(true)),
+                    )
+                    .set(payment_methods::is_default.eq(false))
+                    .execute($c)
+                    .await?;
+                }
+                diesel::insert_into(payment_methods::table)
+                    .values(row)
+                    .execute($c)
+                    .await?;
+            }
+            Op::SetDefaultMethod { account, id } => {
+                let owner: Option<(Id, Id)> = payment_methods::table
+                    .filter(payment_methods::id.eq(*id))
+                    .filter(payment_methods::account_id.eq(*account))
+                    .select((payment_methods::client_id, payment_methods::connection_id))
+                    .first($c)
+                    .await
+                    .optional()?;
+                let Some((client, connection)) = owner else {
+                    return Err(Refusal::Lost);
+                };
+                if !lock_row!($c, clients, client) {
+                    return Err(missed(false, "the client"));
+                }
+                diesel::update(
+                    payment_methods::table
+                        .filter(payment_methods::client_id.eq(client))
+                        .filter(payment_methods::connection_id.eq(connection))
+                        .filter(payment_methods::is_default.eq(true))
+                        .filter(payment_methods::id.ne(*id)),
+                )
+                .set(payment_methods::is_default.eq(false))
+                .execute($c)
+                .await?;
+                // Removed while the lock was awaited: lost.
+                let written = diesel::update(
+                    payment_methods::table
+                        .filter(payment_methods::id.eq(*id))
+                        .filter(payment_methods::account_id.eq(*account)),
+                )
+                .set(payment_methods::is_default.eq(true))
+                .execute($c)
+                .await?;
+                if written != 1 {
+                    return Err(Refusal::Lost);
+                }
+            }
+            Op::RemoveMethod { account, id } => {
+                let removed = diesel::delete(
+                    payment_methods::table
+                        .filter(payment_methods::id.eq(*id))
+                        .filter(payment_methods::account_id.eq(*account)),
+                )
+                .execute($c)
+                .await?;
+                if removed != 1 {
+                    return Err(Refusal::Lost);
+                }
+            }
+            Op::InsertCheckout(row, allocations) => {
+                diesel::insert_into(checkouts::table)
+                    .values(row)
+                    .execute($c)
+                    .await?;
+                for allocation in allocations {
+                    diesel::insert_into(checkout_allocations::table)
+                        .values(allocation)
+                        .execute($c)
+                        .await?;
+                }
+            }
+            Op::SubmitCheckout { account, id, at } => {
+                // Decided by the row: of racing submissions, in any
+                // process, one finds it open; the others wait for its
+                // lock, then find it submitted.
+                let submitted = diesel::update(
+                    checkouts::table
+                        .filter(checkouts::id.eq(*id))
+                        .filter(checkouts::account_id.eq(*account))
+                        .filter(checkouts::submitted_at.is_null()),
+                )
+                .set(checkouts::submitted_at.eq(Some(*at)))
+                .execute($c)
+                .await?;
+                if submitted != 1 {
+                    return Err(Refusal::Lost);
+                }
+            }
+            Op::RecordProcessorEvent(row) => {
+                let recorded = diesel::insert_into(processor_events::table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+                    .execute($c)
+                    .await?;
+                if recorded != 1 {
                     return Err(Refusal::Lost);
                 }
             }

@@ -72,6 +72,8 @@ macro_rules! load_documents {
                     payments::received_at,
                     payments::method,
                     payments::manual_kind,
+                    payments::card_brand,
+                    payments::method_last4,
                     payments::reference,
                 ))
                 .load($c)

@@ -12,6 +12,7 @@ mod idempotency;
 mod link_requests;
 mod outbox;
 mod payments;
+mod processor;
 
 use async_trait::async_trait;
 use diesel::prelude::*;

@@ -8,23 +8,23 @@ use diesel_async::RunQueryDsl;
 use portal_domain::ports::{PaymentFilter, PaymentStore, StoreResult};
 use portal_domain::{AccountId, PageRequest, Payment, PaymentId};
 
-use super::{IDS_PER_QUERY, keyset};
+use super::keyset;
 use crate::Database;
 use crate::database::{backend, in_snapshot};
 use crate::rows::{AllocationRow, PaymentRow, RefundAllocationRow, RefundRow, payment};
-use crate::schema::{payment_allocations, payments, refund_allocations, refunds};
+use crate::schema::payments;
 use crate::sql_types::Id;
 
 /// What a set of payments is read back with, by payment.
 #[derive(Default)]
-struct Parts {
-    allocations: HashMap<uuid::Uuid, Vec<AllocationRow>>,
-    refunds: HashMap<uuid::Uuid, Vec<(RefundRow, Vec<RefundAllocationRow>)>>,
+pub(super) struct Parts {
+    pub(super) allocations: HashMap<uuid::Uuid, Vec<AllocationRow>>,
+    pub(super) refunds: HashMap<uuid::Uuid, Vec<(RefundRow, Vec<RefundAllocationRow>)>>,
 }
 
 impl Parts {
     /// The payments of `rows`, in order, with their parts.
-    fn assemble(mut self, rows: Vec<PaymentRow>) -> StoreResult<Vec<Payment>> {
+    pub(super) fn assemble(mut self, rows: Vec<PaymentRow>) -> StoreResult<Vec<Payment>> {
         rows.into_iter()
             .map(|row| {
                 let id = row.id.0;
@@ -44,6 +44,12 @@ impl Parts {
 /// with the refunds read.
 macro_rules! load_payments {
     ($c:expr, $query:expr) => {{
+        use std::collections::HashMap;
+        use $crate::rows::{AllocationRow, PaymentRow, RefundAllocationRow, RefundRow};
+        use $crate::schema::{payment_allocations, refund_allocations, refunds};
+        use $crate::sql_types::Id;
+        use $crate::stores::IDS_PER_QUERY;
+        use $crate::stores::payments::Parts;
         let rows: Vec<PaymentRow> = $query.select(PaymentRow::as_select()).load($c).await?;
         let ids: Vec<Id> = rows.iter().map(|r| r.id).collect();
         let mut parts = Parts::default();
@@ -95,6 +101,7 @@ macro_rules! load_payments {
         (rows, parts)
     }};
 }
+pub(super) use load_payments;
 
 #[async_trait]
 impl PaymentStore for Database {
