@@ -372,6 +372,7 @@ fn processor_failed(err: &ProcessorError) -> ApiError {
             "processor_refused"
         }
     };
+    tracing::warn!(error = %err, "processor refused");
     ApiError::new(StatusCode::BAD_GATEWAY, code, sentence(err))
 }
 

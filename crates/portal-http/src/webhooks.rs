@@ -19,6 +19,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use portal_domain::ports::WebhookRequest;
+use portal_domain::service::WebhookApplyError;
 use portal_domain::{AccountId, ProcessorKind};
 use serde::Serialize;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -119,7 +120,7 @@ pub(crate) async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<WebhookReceipt>, ApiError> {
-    let unknown = || ApiError::from(portal_domain::service::WebhookApplyError::UnknownEndpoint);
+    let unknown = || ApiError::from(WebhookApplyError::UnknownEndpoint);
     let kind = ProcessorKind::from_path_segment(&processor).ok_or_else(unknown)?;
     let account: AccountId = account.parse().map_err(|_| unknown())?;
     let body = body.map_err(|rejection| {
@@ -169,7 +170,16 @@ pub(crate) async fn receive(
             }))
         }
         Err(err) => {
-            tracing::warn!(processor = kind.as_str(), error = %err, "webhook refused");
+            match &err {
+                WebhookApplyError::UnknownEndpoint => {
+                    tracing::info!(processor = kind.as_str(), "webhook for no account");
+                }
+                WebhookApplyError::Refused(why) => {
+                    tracing::warn!(processor = kind.as_str(), error = %why, "webhook refused");
+                }
+                // Logged with their cause where they become answers.
+                _ => {}
+            }
             Err(err.into())
         }
     }

@@ -1,7 +1,8 @@
 //! Wire types of clients, their contacts and their audit trail.
 
-use portal_domain::{AuditEvent, Client, Contact};
+use portal_domain::{AuditAction, AuditEvent, Client, Contact};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
 
 use super::time;
@@ -140,12 +141,24 @@ pub(crate) struct UpdatedContact {
     pub(crate) sessions_revoked: u64,
 }
 
+/// What an audit event records, one of the domain's actions.
+fn audit_action() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "What happened: a document sent, a link issued, a session started, a page viewed, \
+             a payment recorded, submitted, failed or refunded, a payment method added, made \
+             the default or removed, …",
+        ))
+        .enum_values(Some(AuditAction::ALL.map(AuditAction::as_str)))
+}
+
 /// One entry of a client's audit trail.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct EventOut {
     #[schema(format = "uuid")]
     id: String,
-    /// `document_sent`, `link_issued`, `session_started`, …
+    #[schema(schema_with = audit_action)]
     action: &'static str,
     #[schema(format = "uuid")]
     client_id: String,
