@@ -336,3 +336,64 @@ async fn rules_across_fields_are_stated_where_they_apply() {
         assert!(text.contains(phrase), "{phrase:?} in {text:?}");
     }
 }
+
+/// Operators record money received by hand only: a card or bank debit is
+/// recorded by the processor it went through. Answers show all three,
+/// told apart by `type`.
+#[tokio::test]
+async fn only_manual_payments_are_recorded_by_hand_and_answers_show_every_method() {
+    let (world, client, _, big, _) = acme().await;
+    let doc = document(&world).await;
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["CreatePayment"]["properties"]["method"]["$ref"],
+        "#/components/schemas/ManualMethod"
+    );
+    assert_eq!(schemas["ManualMethod"]["additionalProperties"], false);
+    assert_eq!(schemas["ManualType"]["enum"], json!(["manual"]));
+    let kinds: Vec<&Value> = schemas["PaymentMethod"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|kind| &kind["properties"]["type"]["enum"])
+        .collect();
+    assert_eq!(
+        kinds,
+        [&json!(["manual"]), &json!(["card"]), &json!(["bank_debit"])]
+    );
+    assert_eq!(
+        schemas["PaymentOut"]["properties"]["method"]["$ref"],
+        "#/components/schemas/PaymentMethod"
+    );
+    for method in [
+        json!({ "type": "card", "kind": "cash" }),
+        json!({ "type": "card", "brand": "visa", "last4": "4242" }),
+        json!({ "type": "bank_debit", "last4": "6789" }),
+        json!({ "type": "manual", "kind": "cash", "last4": "4242" }),
+    ] {
+        let mut body =
+            common::billed::payment(&client, 100, json!([{ "invoice_id": big, "amount": 100 }]));
+        body["method"] = method.clone();
+        let answer = world.api("POST", "/api/crm/payments", Some(body)).await;
+        assert_eq!(
+            (answer.status, answer.json["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request")),
+            "{method}: {}",
+            answer.text
+        );
+    }
+    let recorded = world
+        .api(
+            "POST",
+            "/api/crm/payments",
+            Some(common::billed::payment(
+                &client,
+                100,
+                json!([{ "invoice_id": big, "amount": 100 }]),
+            )),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text);
+    assert_eq!(recorded.json["processor"], Value::Null);
+    assert_eq!(recorded.json["failure_message"], Value::Null);
+}
