@@ -163,6 +163,7 @@ async fn upgraded(db: &Database) {
     assert_eq!(stored.updated_at, stored.created_at);
     let stored = db.account(account).await.unwrap().unwrap();
     assert_eq!(stored.settings.time_zone, TimeZone::UTC);
+    assert!(!stored.settings.allow_partial_payments);
     let keys = db.api_keys(account, &PageRequest::first(5)).await.unwrap();
     assert_eq!(keys.len(), 1);
     assert_eq!(
