@@ -239,16 +239,18 @@ impl ProcessorStore for InMemoryStore {
         processor: ProcessorKind,
         reference: &ProcessorRef,
     ) -> StoreResult<Option<Payment>> {
+        // Should several share a reference, the oldest.
         Ok(self
             .state()
             .payments
             .iter()
-            .find(|p| {
+            .filter(|p| {
                 p.account_id() == account
                     && p.processor().is_some_and(|c| {
                         c.kind == processor && c.reference.as_ref() == Some(reference)
                     })
             })
+            .min_by_key(|p| (p.created_at(), p.id()))
             .cloned())
     }
 
