@@ -1,11 +1,16 @@
 //! After a payment: listing payments by client in a stable order,
-//! refunds that reopen what they take back, and mark-paid as a full
-//! manual payment.
+//! refunds that reopen what they take back, refunds of payments made
+//! through the processor (taken back there first, or refused with nothing
+//! recorded), and mark-paid as a full manual payment.
 
 mod common;
 
 use axum::http::StatusCode;
 use common::billed::{acme, payment};
+use common::{World, set_cookie};
+use portal_domain::service::{PayOutcome, PayRequest, PayWith};
+use portal_domain::{ClientInfo, Payment};
+use portal_test_processor::{Scenario, TestFault, TestToken};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -284,4 +289,116 @@ async fn mark_paid_records_a_full_manual_payment() {
         .await
         .json;
     assert_eq!(payments["data"].as_array().unwrap().len(), 3);
+}
+
+/// Acme's contact, signed in through the invoice's emailed link, pays
+/// `invoice` in full with the test card that succeeds.
+async fn paid_by_card(w: &World, invoice: &str) -> Payment {
+    let redeemed = w
+        .form(&w.link_path(), "", &[("sec-fetch-site", "same-origin")])
+        .await;
+    let cookie = set_cookie(&redeemed).expect("a session cookie");
+    let (_, secret) = cookie.split_once('=').unwrap();
+    let ctx = w
+        .services
+        .sessions
+        .authenticate(Some(secret))
+        .await
+        .unwrap();
+    let checkouts = &w.services.checkouts;
+    let form = checkouts
+        .prepare(
+            &ctx,
+            PayRequest {
+                invoices: vec![invoice.parse().unwrap()],
+                amount: None,
+            },
+        )
+        .await
+        .unwrap();
+    let outcome = checkouts
+        .submit(
+            &ctx,
+            form.checkout.id,
+            PayWith::New {
+                token: TestToken::fresh(Scenario::VisaSuccess).to_browser_token(),
+                save: false,
+            },
+            &ClientInfo::new(None, Some("Mozilla/5.0")),
+        )
+        .await
+        .unwrap();
+    let PayOutcome::Succeeded(paid) = outcome else {
+        panic!("the test card pays: {outcome:?}");
+    };
+    paid
+}
+
+#[tokio::test]
+async fn refunds_of_processor_payments_go_through_the_processor_first() {
+    let w = World::new().await;
+    let (client, contact) = w.client_and_contact("Acme", "ap@acme.example").await;
+    let invoice = w.invoice(&client, "INV-1", "USD", 10_000).await;
+    w.send_invoice(&invoice, &contact).await;
+    w.connect_test_processor().await;
+    let paid = paid_by_card(&w, &invoice).await;
+    let id = paid.id().to_string();
+    let shown = w.api("GET", &format!("/api/crm/payments/{id}"), None).await;
+    assert_eq!(
+        shown.json["method"],
+        json!({ "type": "card", "brand": "visa", "last4": "4242" })
+    );
+    assert_eq!(shown.json["status"], "succeeded");
+    assert_eq!(shown.json["processor"]["kind"], "test");
+    assert!(shown.json["processor"]["reference"].is_string());
+
+    let refund = |amount: i64| {
+        let w = &w;
+        let path = format!("/api/crm/payments/{id}/refunds");
+        async move {
+            w.api("POST", &path, Some(json!({ "amount": amount })))
+                .await
+        }
+    };
+    let done = refund(2_500).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.text);
+    assert_eq!(done.json["payment"]["refundable"], 7_500);
+
+    // The processor is down: nothing is recorded, and a retry may follow.
+    let connection = paid.processor().unwrap().connection_id;
+    w.processor
+        .state
+        .inject(connection, TestFault::ServerError, 3);
+    let down = refund(1_000).await;
+    assert_eq!(
+        (down.status, down.json["error"]["code"].as_str()),
+        (StatusCode::BAD_GATEWAY, Some("processor_unavailable")),
+        "{}",
+        down.text
+    );
+    w.processor
+        .state
+        .inject(connection, TestFault::ServerError, 0);
+    let after = w.api("GET", &format!("/api/crm/payments/{id}"), None).await;
+    assert_eq!(after.json["refundable"], 7_500);
+    assert_eq!(after.json["refunds"].as_array().unwrap().len(), 1);
+
+    // Disconnected (or replaced), its processor can no longer refund it.
+    w.connect_test_processor().await;
+    let replaced = refund(1_000).await;
+    assert_eq!(
+        (replaced.status, replaced.json["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("processor_disconnected")),
+        "{}",
+        replaced.text
+    );
+    w.api("DELETE", "/api/crm/account/processor", None).await;
+    let gone = refund(1_000).await;
+    assert_eq!(gone.json["error"]["code"], "processor_disconnected");
+    let after = w.api("GET", &format!("/api/crm/payments/{id}"), None).await;
+    assert_eq!(after.json["refundable"], 7_500);
+    let invoice = w
+        .api("GET", &format!("/api/crm/invoices/{invoice}"), None)
+        .await;
+    assert_eq!(invoice.json["amount_paid"], 7_500);
 }

@@ -285,3 +285,151 @@ async fn ids_that_name_nothing_answer_as_documented() {
         "{plain:?}"
     );
 }
+
+/// Each credential's documented limits are the ones the server holds to:
+/// the edges of each are taken or refused exactly as stated.
+#[tokio::test]
+async fn credential_limits_are_documented_as_the_server_holds_them() {
+    let w = World::new().await;
+    let doc = document(&w).await;
+    let kinds = doc["components"]["schemas"]["ConnectProcessor"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let field = |kind: &str, name: &str| -> Value {
+        kinds
+            .iter()
+            .find(|k| k["properties"]["kind"]["enum"][0] == kind)
+            .unwrap_or_else(|| panic!("{kind}"))["properties"][name]
+            .clone()
+    };
+    let token = "[A-Za-z0-9_-]";
+    for (kind, name, min, max, pattern) in [
+        (
+            "stripe",
+            "secret_key",
+            8,
+            255,
+            format!("^(?:sk_|rk_){token}{{5,252}}$"),
+        ),
+        (
+            "stripe",
+            "publishable_key",
+            8,
+            255,
+            format!("^pk_{token}{{5,252}}$"),
+        ),
+        (
+            "stripe",
+            "webhook_secret",
+            8,
+            255,
+            format!("^whsec_{token}{{2,249}}$"),
+        ),
+        (
+            "authorize_net",
+            "api_login_id",
+            1,
+            25,
+            format!("^{token}{{1,25}}$"),
+        ),
+        (
+            "authorize_net",
+            "transaction_key",
+            16,
+            16,
+            format!("^{token}{{16,16}}$"),
+        ),
+        (
+            "authorize_net",
+            "client_key",
+            1,
+            255,
+            format!("^{token}{{1,255}}$"),
+        ),
+        (
+            "authorize_net",
+            "signature_key",
+            128,
+            128,
+            "^[0-9A-Fa-f]{128}$".to_owned(),
+        ),
+        (
+            "test",
+            "webhook_secret",
+            16,
+            255,
+            format!("^{token}{{16,255}}$"),
+        ),
+    ] {
+        let schema = field(kind, name);
+        assert_eq!(
+            (
+                schema["minLength"].as_u64(),
+                schema["maxLength"].as_u64(),
+                schema["pattern"].as_str()
+            ),
+            (Some(min), Some(max), Some(pattern.as_str())),
+            "{kind}.{name}"
+        );
+    }
+    for kind in &kinds {
+        assert_eq!(kind["additionalProperties"], false, "{kind}");
+    }
+
+    // The edges, from both sides.
+    let put = |body: Value| {
+        let w = &w;
+        async move {
+            w.api("PUT", "/api/crm/account/processor", Some(body))
+                .await
+                .status
+        }
+    };
+    let ok = StatusCode::OK;
+    let refused = StatusCode::UNPROCESSABLE_ENTITY;
+    for (secret, status) in [
+        ("a".repeat(16), ok),
+        ("a".repeat(255), ok),
+        ("a".repeat(15), refused),
+        ("a".repeat(256), refused),
+        ("_-Az09".repeat(3), ok),
+        (format!("{}é", "a".repeat(16)), refused),
+    ] {
+        let body = json!({ "kind": "test", "webhook_secret": secret });
+        assert_eq!(put(body).await, status, "{secret}");
+    }
+    let stripe_with = |secret_key: String| {
+        json!({ "kind": "stripe", "secret_key": secret_key,
+            "publishable_key": "pk_12345", "webhook_secret": "whsec_12" })
+    };
+    for (key, status) in [
+        ("sk_12345".to_owned(), ok),
+        ("rk_12345".to_owned(), ok),
+        ("sk_1234".to_owned(), refused),
+        (format!("sk_{}", "a".repeat(252)), ok),
+        (format!("sk_{}", "a".repeat(253)), refused),
+        ("xk_12345".to_owned(), refused),
+    ] {
+        assert_eq!(put(stripe_with(key.clone())).await, status, "{key}");
+    }
+    let anet_with = |login: &str, transaction: &str, signature: String| {
+        json!({ "kind": "authorize_net", "api_login_id": login, "transaction_key": transaction,
+            "client_key": "k", "signature_key": signature, "environment": "sandbox" })
+    };
+    for (body, status) in [
+        (anet_with("a", "9z8Y7x6W5v4U3t2S", "0".repeat(128)), ok),
+        (
+            anet_with(&"a".repeat(25), "9z8Y7x6W5v4U3t2S", "F".repeat(128)),
+            ok,
+        ),
+        (anet_with("a", "9z8Y7x6W5v4U3t2S", "0".repeat(127)), refused),
+        (anet_with("a", "9z8Y7x6W5v4U3t2S", "0".repeat(129)), refused),
+        (
+            anet_with("a", "9z8Y7x6W5v4U3t2S1", "0".repeat(128)),
+            refused,
+        ),
+    ] {
+        assert_eq!(put(body.clone()).await, status, "{body}");
+    }
+}

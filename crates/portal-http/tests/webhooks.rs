@@ -13,6 +13,7 @@ use portal_domain::ports::SessionContext;
 use portal_domain::service::{PayOutcome, PayRequest, PayWith};
 use portal_domain::{ClientInfo, ProcessorRef};
 use portal_test_processor::{EventBody, Scenario, SignedWebhook, TestProcessor, TestToken};
+use portal_test_support::cards::assert_no_card_numbers;
 use serde_json::{Value, json};
 
 /// The contact of the last emailed link, signed in to the portal.
@@ -89,7 +90,9 @@ async fn deliver(w: &World, path: &str, headers: &[(String, String)], body: Vec<
     for (name, value) in headers {
         request = request.header(name.as_str(), value.as_str());
     }
-    w.send(request.body(Body::from(body)).unwrap()).await
+    let answer = w.send(request.body(Body::from(body)).unwrap()).await;
+    assert_no_card_numbers(path, &answer.text);
+    answer
 }
 
 async fn delivered(w: &World, webhook: &SignedWebhook) -> Answer {
@@ -100,6 +103,7 @@ async fn delivered(w: &World, webhook: &SignedWebhook) -> Answer {
 async fn payment(w: &World, id: &str) -> Value {
     let answer = w.api("GET", &format!("/api/crm/payments/{id}"), None).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_no_card_numbers("a payment", &answer.text);
     answer.json
 }
 
