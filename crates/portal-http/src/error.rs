@@ -457,3 +457,78 @@ fn allocation(index: usize, problem: &AllocationProblem, message: String) -> Api
     };
     ApiError::unprocessable(code, field, message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(err: impl Into<ApiError>) -> (u16, &'static str) {
+        let err = err.into();
+        (err.status().as_u16(), err.code())
+    }
+
+    #[test]
+    fn processor_outcomes_have_their_own_codes() {
+        let unavailable = || ProcessorError::Unavailable("timed out".into());
+        let refused = || ProcessorError::Rejected("charge already refunded".into());
+        assert_eq!(
+            answer(PaymentError::Processor(unavailable())),
+            (502, "processor_unavailable")
+        );
+        assert_eq!(
+            answer(PaymentError::Processor(refused())),
+            (422, "processor_refused")
+        );
+        assert_eq!(
+            answer(PaymentError::Processor(ProcessorError::Declined(
+                "insufficient funds".into()
+            ))),
+            (422, "processor_refused")
+        );
+        assert_eq!(
+            answer(PaymentError::ProcessorDisconnected),
+            (409, "processor_disconnected")
+        );
+        assert_eq!(
+            answer(ProcessorSettingsError::NotConnected),
+            (409, "processor_not_configured")
+        );
+        assert_eq!(
+            answer(ProcessorSettingsError::Unreadable),
+            (500, "processor_credentials_unreadable")
+        );
+        for (err, code) in [
+            (unavailable(), "processor_unavailable"),
+            (
+                ProcessorError::Unauthorized("invalid API key".into()),
+                "processor_unauthorized",
+            ),
+            (refused(), "processor_refused"),
+        ] {
+            assert_eq!(answer(ProcessorSettingsError::Processor(err)), (502, code));
+        }
+    }
+
+    #[test]
+    fn refused_webhooks_are_400_and_unknown_addresses_404() {
+        for (err, code) in [
+            (WebhookError::BadSignature, "webhook_signature_invalid"),
+            (WebhookError::Stale, "webhook_stale"),
+            (WebhookError::Malformed("no id".into()), "webhook_malformed"),
+        ] {
+            assert_eq!(answer(WebhookApplyError::Refused(err)), (400, code));
+        }
+        assert_eq!(
+            answer(WebhookApplyError::UnknownEndpoint),
+            (404, "not_found")
+        );
+        assert_eq!(
+            answer(WebhookApplyError::Payments(
+                PaymentError::ChangedConcurrently
+            ))
+            .0,
+            409,
+            "the processor sends it again"
+        );
+    }
+}
