@@ -18,6 +18,8 @@ use std::{env, fs, thread};
 
 use crate::{root, run_command, target_dir};
 
+/// Where the fuzzed server's processors live: nowhere it can reach.
+const CLOSED_PORT: &str = "http://127.0.0.1:9/";
 /// The seed unless `PORTAL_FUZZ_SEED` names another: CI fuzzes the same
 /// cases every time, so a red run is the change's doing.
 const DEFAULT_SEED: &str = "20261126";
@@ -178,6 +180,12 @@ impl Server {
             .env("PORTAL_SECRET_KEY_FILE", self.dir.join("secret.key"))
             .env("PORTAL_MAIL_DIR", self.dir.join("mail"))
             .env("PORTAL_LOG", "warn")
+            // Processors the fuzzer connects are never reached: port 9 on
+            // the loopback refuses at once.
+            .env("PORTAL_STRIPE_API_URL", CLOSED_PORT)
+            .env("PORTAL_STRIPE_JS_URL", CLOSED_PORT)
+            .env("PORTAL_AUTHORIZENET_API_URL", CLOSED_PORT)
+            .env("PORTAL_ACCEPT_JS_URL", CLOSED_PORT)
             .current_dir(&self.dir);
         command
     }

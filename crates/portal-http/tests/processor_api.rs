@@ -72,8 +72,9 @@ async fn connecting_replacing_and_disconnecting_never_show_a_secret() {
     assert_eq!(none.status, StatusCode::OK, "{}", none.text);
     assert_eq!(
         none.json,
-        json!({ "kind": null, "status": "not_configured", "test_mode": false, "last_ok_at": null,
-            "last_error": null, "last_error_at": null, "webhook_url": null })
+        json!({ "kind": null, "status": "not_configured", "test_mode": false,
+            "connected_at": null, "last_ok_at": null, "last_error": null, "last_error_at": null,
+            "webhook_url": null })
     );
 
     let test = seen.keep(
@@ -88,6 +89,7 @@ async fn connecting_replacing_and_disconnecting_never_show_a_secret() {
     assert_eq!(test.json["kind"], "test");
     assert_eq!(test.json["status"], "connected");
     assert_eq!(test.json["test_mode"], true);
+    assert_eq!(test.json["connected_at"], "2026-11-25T10:00:00Z");
     // The check ran, and the test processor took the credentials.
     assert_eq!(test.json["last_ok_at"], "2026-11-25T10:00:00Z");
     assert_eq!(test.json["last_error"], Value::Null);

@@ -133,11 +133,8 @@ impl PaymentMethods {
             .client(account.id, client)
             .await?
             .ok_or(MethodError::ClientNotFound)?;
-        match self.settings.connected(account.id).await? {
-            Some(c) => Ok(self
-                .store
-                .methods(account.id, c.connection.id, client)
-                .await?),
+        match self.settings.connection_id(account.id).await? {
+            Some(connection) => Ok(self.store.methods(account.id, connection, client).await?),
             None => Ok(Vec::new()),
         }
     }

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::model::{
     Account, AccountId, ConnectionHealth, ConnectionId, ProcessorConnection, ProcessorCredentials,
     ProcessorKind, ValidationError,
@@ -36,6 +38,8 @@ pub enum ProcessorStatus {
     Connected {
         kind: ProcessorKind,
         connection: ConnectionId,
+        /// When this connection was made.
+        connected_at: DateTime<Utc>,
         test_mode: bool,
         health: ConnectionHealth,
     },
@@ -164,6 +168,7 @@ impl ProcessorSettings {
                 ProcessorStatus::Connected {
                     kind: record.kind,
                     connection: record.id,
+                    connected_at: record.created_at,
                     test_mode,
                     health: record.health,
                 }
@@ -209,6 +214,15 @@ impl ProcessorSettings {
             connection,
             processor,
         }))
+    }
+
+    /// The account's current connection's id, without opening its
+    /// credentials (for reads of what is stored under it).
+    pub(crate) async fn connection_id(
+        &self,
+        account: AccountId,
+    ) -> Result<Option<ConnectionId>, StoreError> {
+        Ok(self.store.connection(account).await?.map(|r| r.id))
     }
 
     /// What a payment page loads for this connection.

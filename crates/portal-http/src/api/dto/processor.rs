@@ -240,6 +240,9 @@ pub(crate) struct ProcessorOut {
     /// Whether charges move no real money: the test processor, Stripe
     /// test keys, the Authorize.Net sandbox.
     test_mode: bool,
+    /// When the processor was connected; `null` when none is.
+    #[schema(format = DateTime)]
+    connected_at: Option<String>,
     /// When the last contact with the processor worked.
     #[schema(format = DateTime)]
     last_ok_at: Option<String>,
@@ -261,6 +264,7 @@ impl ProcessorOut {
                 kind: None,
                 status: ConnectionStatusOut::NotConfigured,
                 test_mode: false,
+                connected_at: None,
                 last_ok_at: None,
                 last_error: None,
                 last_error_at: None,
@@ -270,6 +274,7 @@ impl ProcessorOut {
                 kind,
                 test_mode,
                 health,
+                connected_at,
                 ..
             } => Self {
                 kind: Some((*kind).into()),
@@ -279,6 +284,7 @@ impl ProcessorOut {
                     ConnectionStatusOut::Connected
                 },
                 test_mode: *test_mode,
+                connected_at: Some(time(*connected_at)),
                 last_ok_at: health.last_ok_at.map(time),
                 last_error: health.last_error.clone(),
                 last_error_at: health.last_error_at.map(time),
