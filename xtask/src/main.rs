@@ -6,13 +6,18 @@
 //!   end-to-end test.
 //! - `api-fuzz`: builds the server, starts it on a fresh database and runs
 //!   schemathesis against its OpenAPI document (`api_fuzz.rs`).
-//! - `e2e`: builds the server and runs the Playwright test in `e2e/`.
+//! - `e2e`: builds the server and the stand-ins (`portal-stand-ins`: an
+//!   SMTP sink and the Authorize.Net fake), installs localstripe when
+//!   missing, and runs the Playwright tests in `e2e/`.
+//! - `localstripe`: installs the pinned localstripe the Stripe tests and
+//!   the browser test share, and prints where (`localstripe.rs`).
 //! - `deny`: licences, bans and sources of every dependency (`deny.toml`).
 //!
 //! Only the standard library: this must build fast and never be the thing
 //! that breaks.
 
 mod api_fuzz;
+mod localstripe;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -26,8 +31,9 @@ fn main() -> ExitCode {
         "api-fuzz" => api_fuzz::api_fuzz(),
         "e2e" => e2e(),
         "deny" => deny(),
+        "localstripe" => localstripe::localstripe(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|api-fuzz|e2e|deny>");
+            eprintln!("usage: cargo xtask <ci|api-fuzz|e2e|deny|localstripe>");
             return ExitCode::from(2);
         }
     };
@@ -133,6 +139,8 @@ fn deny() -> Result<(), String> {
 /// builds it (with the features the tests unify), so that after the tests
 /// this costs nothing: `cargo build --package portal-server` would compile
 /// the server's whole dependency tree a second time with other features.
+/// The same build makes `target/debug/portal-stand-ins` (its package's
+/// integration test runs it).
 pub(crate) fn build_server() -> Result<(), String> {
     run(
         "build server",
@@ -144,6 +152,17 @@ pub(crate) fn build_server() -> Result<(), String> {
 
 fn e2e() -> Result<(), String> {
     build_server()?;
+    let debug = target_dir().join("debug");
+    let (server, stand_ins) = (debug.join("portal-server"), debug.join("portal-stand-ins"));
+    for binary in [&server, &stand_ins] {
+        if !binary.exists() {
+            return Err(format!(
+                "browser end-to-end ({} was not built)",
+                binary.display()
+            ));
+        }
+    }
+    let localstripe = localstripe::venv()?;
     if !root().join("e2e/node_modules").exists() {
         run(
             "e2e dependencies",
@@ -152,12 +171,19 @@ fn e2e() -> Result<(), String> {
             &[],
         )?;
     }
-    let server = target_dir().join("debug/portal-server");
-    let server = server.to_string_lossy();
+    let (server, stand_ins, localstripe) = (
+        server.to_string_lossy(),
+        stand_ins.to_string_lossy(),
+        localstripe.to_string_lossy(),
+    );
     run(
         "browser end-to-end",
         "node",
         &["--test", "e2e/"],
-        &[("PORTAL_E2E_SERVER", &server)],
+        &[
+            ("PORTAL_E2E_SERVER", &server),
+            ("PORTAL_E2E_STAND_INS", &stand_ins),
+            ("PORTAL_E2E_LOCALSTRIPE", &localstripe),
+        ],
     )
 }
