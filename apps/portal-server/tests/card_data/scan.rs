@@ -1,0 +1,173 @@
+//! Reading everything back to scan it: every row of every table, through
+//! the database's own command-line client (`sqlite3`, `psql`), and the
+//! scan itself.
+
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+
+use portal_test_support::cards::assert_no_card_numbers;
+
+/// Hash-like runs of hexadecimal digits at least this long are blanked
+/// before a scan.
+const HEX_RUN: usize = 32;
+
+/// Fails when `text` holds something that could be a card number.
+///
+/// SHA-256 hashes (of link tokens, session secrets, API keys, idempotent
+/// requests) are stored and logged as 64 hexadecimal digits, and about one
+/// random hash in a few hundred holds a Luhn-valid run of 13 to 19 decimal
+/// digits: runs of 32 or more hexadecimal digits are blanked first. A
+/// card number is never one, nor part of one unless letters a to f stand
+/// right against it.
+pub(crate) fn scan(what: &str, text: &str) {
+    assert_no_card_numbers(what, &blank_hex_runs(text));
+}
+
+fn blank_hex_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= HEX_RUN {
+            out.push_str("<hex>");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Every row of every table of the database at `url`, as text, by table.
+pub(crate) fn database_dump(url: &str) -> BTreeMap<String, Vec<String>> {
+    match url.strip_prefix("sqlite://") {
+        Some(path) => sqlite_dump(path),
+        None => postgres_dump(url),
+    }
+}
+
+/// Runs a database client; answers its standard output.
+fn client(command: &mut Command) -> String {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} (is it installed?): {e}"));
+    assert!(
+        output.status.success(),
+        "{program} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// SQLite: every column of every row, each value cast to text (a blob's
+/// bytes as they are).
+fn sqlite_dump(path: &str) -> BTreeMap<String, Vec<String>> {
+    let sqlite = |sql: &str| {
+        client(
+            Command::new("sqlite3")
+                .args([
+                    "-readonly",
+                    "-batch",
+                    "-separator",
+                    "\u{1f}",
+                    "-newline",
+                    "\u{1e}",
+                ])
+                .arg(path)
+                .arg(sql),
+        )
+    };
+    let tables = sqlite("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    let mut dump = BTreeMap::new();
+    for table in tables.split('\u{1e}').filter(|t| !t.is_empty()) {
+        let columns = sqlite(&format!(
+            "SELECT name FROM pragma_table_info('{}')",
+            table.replace('\'', "''")
+        ));
+        let select: Vec<String> = columns
+            .split('\u{1e}')
+            .filter(|c| !c.is_empty())
+            .map(|c| format!("CAST({} AS TEXT)", quoted(c)))
+            .collect();
+        let rows = sqlite(&format!(
+            "SELECT {} FROM {}",
+            select.join(", "),
+            quoted(table)
+        ));
+        let rows: Vec<String> = rows
+            .split('\u{1e}')
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect();
+        dump.insert(table.to_owned(), rows);
+    }
+    dump
+}
+
+/// PostgreSQL: every row of every table of the schema as JSON, with
+/// `bytea` written in the escape format (printable bytes as they are).
+fn postgres_dump(url: &str) -> BTreeMap<String, Vec<String>> {
+    let psql = |sql: &str| {
+        client(
+            Command::new("psql")
+                .arg(url)
+                .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+                .args(["-c", "SET bytea_output = 'escape'", "-c", sql])
+                .env("PGCONNECT_TIMEOUT", "10"),
+        )
+    };
+    let tables =
+        psql("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1");
+    let mut dump = BTreeMap::new();
+    for table in tables.lines().filter(|t| !t.is_empty()) {
+        let rows = psql(&format!(
+            "SELECT row_to_json(t)::text FROM {} t",
+            quoted(table)
+        ));
+        dump.insert(
+            table.to_owned(),
+            rows.lines()
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        );
+    }
+    dump
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_blanked_and_card_numbers_are_not() {
+        let hash = "9a4b1e3c".repeat(8);
+        assert_eq!(
+            blank_hex_runs(&format!("token_hash={hash};")),
+            "token_hash=<hex>;"
+        );
+        let number = ["4000", "0000", "0000", "0341"].concat();
+        assert_eq!(
+            blank_hex_runs(&format!("x={number}")),
+            format!("x={number}")
+        );
+        assert!(
+            std::panic::catch_unwind(|| scan("a row", &format!("{{\"pan\":\"{number}\"}}")))
+                .is_err()
+        );
+    }
+}
