@@ -831,16 +831,23 @@ impl Checkouts {
             )?;
             let mut invoices = Vec::new();
             for (document, entry) in payment.ledger_entries() {
-                let invoice = self
+                let updated = self
                     .documents
                     .document(ctx.account.id, document)
                     .await?
-                    .ok_or(CheckoutError::InvoicesChanged)?;
-                invoices.push(
-                    invoice
-                        .with_entries([entry], now)
-                        .map_err(|_| CheckoutError::InvoicesChanged)?,
-                );
+                    .and_then(|invoice| invoice.with_entries([entry], now).ok());
+                match updated {
+                    Some(invoice) => invoices.push(invoice),
+                    // A concurrent submission of this very form may be what
+                    // took the invoice: then this one is its duplicate.
+                    None => {
+                        let current = self.own_checkout(ctx, checkout.id).await?;
+                        return match current.state {
+                            CheckoutState::Submitted(_) => Ok(None),
+                            CheckoutState::Open => Err(CheckoutError::InvoicesChanged),
+                        };
+                    }
+                }
             }
             invoices.sort_by_key(Document::id);
             let mut batch = Batch::new();
