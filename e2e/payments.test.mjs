@@ -38,7 +38,13 @@ import {
   signIn,
   submitPayment,
 } from './lib/portal.mjs';
-import { startLocalstripe, startServer, startStandIns, waitForMail } from './lib/processes.mjs';
+import {
+  LOCALSTRIPE_SECRET_KEY,
+  startLocalstripe,
+  startServer,
+  startStandIns,
+  waitForMail,
+} from './lib/processes.mjs';
 
 const SUITE_TIMEOUT_MS = 180_000;
 
@@ -51,11 +57,12 @@ function randomLetters(length) {
 /**
  * One processor's journey: a server of its own (a fresh demo) with `env`
  * added, connected to the processor by `connect` (the API body) unless
- * null, and a client signed in through the demo link. `shared` holds the
- * stand-ins, localstripe and the browser.
+ * null, and a client signed in through the demo link. `charges`, when
+ * given, answers the charges the stand-in made, as `{ amount, succeeded }`.
+ * `shared` holds the stand-ins, localstripe and the browser.
  */
-function journey(name, shared, { env = () => ({}), connect = null } = {}) {
-  const state = { problems: [], shared };
+function journey(name, shared, { env = () => ({}), connect = null, charges = null } = {}) {
+  const state = { problems: [], shared, charges };
 
   before(async () => {
     state.dir = await mkdtemp(join(tmpdir(), `portal-e2e-${name}-`));
@@ -99,6 +106,13 @@ async function payAndCheck(state, number, how, name) {
   const seen = (await shared.standIns.mail()).length;
   await submitPayment(page, how, name);
   await expectPaid(page, invoice, name);
+  if (state.charges) {
+    const made = await state.charges();
+    assert.ok(
+      made.some((c) => c.succeeded && c.amount === invoice.total),
+      `the processor charged ${invoice.total}: ${JSON.stringify(made)}`,
+    );
+  }
   const receipt = await waitForMail(shared.standIns, seen, isReceiptFor(invoice.total), `receipt for ${number}`);
   assert.ok(receipt.body.includes(number), `the receipt names ${number}:\n${receipt.body}`);
 }
@@ -109,6 +123,31 @@ async function declineAndCheck(state, number, processor, name) {
   const invoice = await openPayPage(page, server.baseUrl, number);
   await submitPayment(page, { processor, card: CARDS.decline }, name);
   await expectDeclined(page, invoice, name);
+  if (state.charges) {
+    const made = await state.charges();
+    assert.ok(
+      !made.some((c) => c.succeeded && c.amount === invoice.total),
+      `the processor charged nothing of ${invoice.total}: ${JSON.stringify(made)}`,
+    );
+  }
+}
+
+/** What localstripe charged. */
+async function stripeCharges(localstripe) {
+  const response = await fetch(`${localstripe.url}/v1/charges?limit=100`, {
+    headers: { Authorization: `Bearer ${LOCALSTRIPE_SECRET_KEY}` },
+  });
+  assert.equal(response.status, 200);
+  return (await response.json()).data.map((c) => ({ amount: c.amount, succeeded: c.status === 'succeeded' }));
+}
+
+/** What the Authorize.Net fake charged. */
+async function authorizeNetCharges(anet) {
+  const response = await fetch(`${anet.origin}/_fake/transactions`);
+  assert.equal(response.status, 200);
+  return (await response.json())
+    .filter((t) => t.kind === 'authCaptureTransaction')
+    .map((t) => ({ amount: t.amountMinor, succeeded: t.status !== 'declined' }));
 }
 
 function noProblems(state) {
@@ -148,6 +187,7 @@ describe('paying invoices in a browser', { timeout: 3 * SUITE_TIMEOUT_MS }, () =
         publishable_key: `pk_test_${randomLetters(24)}`,
         webhook_secret: `whsec_${randomLetters(32)}`,
       }),
+      charges: () => stripeCharges(shared.localstripe),
     });
 
     test('a card added through Stripe.js is listed with its brand and last four', async () => {
@@ -184,6 +224,7 @@ describe('paying invoices in a browser', { timeout: 3 * SUITE_TIMEOUT_MS }, () =
           environment: 'sandbox',
         };
       },
+      charges: () => authorizeNetCharges(shared.standIns.authorize_net),
     });
 
     test('a card added through Accept.js is listed with its brand and last four', async () => {
