@@ -15,7 +15,7 @@ use portal_test_processor::{Scenario, TestFault};
 
 /// Adds a card from the add-method page; the page it leads back to.
 async fn add(p: &Payer, scenario: Scenario, make_default: bool) -> common::Answer {
-    let form = p.get("/portal/methods/new").await;
+    let form = p.post("/portal/methods/new", "").await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.text);
     let default = if make_default { "&make_default=1" } else { "" };
     let answer = p
@@ -60,7 +60,7 @@ async fn an_added_card_is_listed_once_the_processor_confirmed_it() {
     assert!(empty.text.contains("id=\"add-method\""));
     assert!(empty.text.contains("Test mode — no real money moves"));
 
-    let form = p.get("/portal/methods/new").await;
+    let form = p.post("/portal/methods/new", "").await;
     for part in [
         "id=\"add-method-form\"",
         "data-pay-form",
@@ -76,7 +76,7 @@ async fn an_added_card_is_listed_once_the_processor_confirmed_it() {
         .unwrap();
     assert!(csp.contains(SCRIPT_ORIGIN), "{csp}");
 
-    let form = p.get("/portal/methods/new").await;
+    let form = p.post("/portal/methods/new", "").await;
     assert_eq!(form.status, StatusCode::OK);
     let answer = p
         .post(
@@ -171,7 +171,7 @@ async fn a_card_the_processor_refuses_is_not_saved() {
     assert!(refused.text.contains("not a test card"), "{}", refused.text);
     assert_eq!(
         values_after(&refused.text, "id=\"next\"", "href"),
-        ["/portal/methods/new"]
+        ["/portal/methods"]
     );
     let missing = p.post("/portal/methods", "token=").await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -247,7 +247,7 @@ async fn with_the_processor_failing_methods_cannot_be_changed_and_nothing_is_sav
         .state
         .inject(connection, TestFault::ServerError, 1_000);
 
-    let add_page = p.get("/portal/methods/new").await;
+    let add_page = p.post("/portal/methods/new", "").await;
     assert_eq!(
         add_page.status,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -306,7 +306,7 @@ async fn with_the_processor_disconnected_methods_cannot_be_changed() {
     );
     assert!(!page.text.contains("id=\"add-method\""));
     assert!(!page.text.contains("Test mode"));
-    let new = p.get("/portal/methods/new").await;
+    let new = p.post("/portal/methods/new", "").await;
     assert_eq!(new.status, StatusCode::CONFLICT);
     assert!(new.text.contains("cannot be changed now"));
     let saved = p

@@ -295,6 +295,6 @@ async fn the_payment_pages_a_client_walks_through() {
 
     let methods = p.get("/portal/methods").await;
     insta::assert_snapshot!("methods", pretty(&methods.text));
-    let add = p.get("/portal/methods/new").await;
+    let add = p.post("/portal/methods/new", "").await;
     insta::assert_snapshot!("add_method", pretty(&add.text));
 }

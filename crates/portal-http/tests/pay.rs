@@ -139,10 +139,13 @@ async fn a_declined_card_says_why_and_leaves_the_invoice_unpaid() {
     assert!(shown.text.contains("The payment did not go through"));
     assert!(shown.text.contains("declined"), "{}", shown.text);
     assert!(shown.text.contains("your invoice is unchanged"));
-    // "Try again" leads to a fresh pay page for the same invoice.
-    let again = values_after(&shown.text, "id=\"try-again\"", "href");
-    assert_eq!(again, [format!("/portal/pay?invoice={}", p.big)]);
-    let fresh = p.get(&again[0]).await;
+    // "Try again" posts for a fresh pay page for the same invoice.
+    assert!(shown.text.contains("id=\"try-again\""), "{}", shown.text);
+    let again = values_after(&shown.text, "class=\"try-again\"", "action");
+    assert_eq!(again, ["/portal/pay"]);
+    let invoices = values_after(&shown.text, "name=\"invoice\"", "value");
+    assert_eq!(invoices, [p.big.clone()]);
+    let fresh = p.post(&again[0], &format!("invoice={}", p.big)).await;
     assert_eq!(fresh.status, StatusCode::OK);
     assert_ne!(pay_action(&fresh), "", "a new checkout");
 
@@ -361,10 +364,10 @@ async fn several_invoices_are_paid_in_one_charge_from_the_overview() {
     assert!(home.text.contains("Nothing to pay right now."));
 
     // Choosing nothing, or an invoice that is not the company's.
-    let none = p.get("/portal/pay").await;
+    let none = p.post("/portal/pay", "").await;
     assert_eq!(none.status, StatusCode::BAD_REQUEST);
     assert!(none.text.contains("Choose at least one invoice"));
-    let bogus = p.get("/portal/pay?invoice=not-an-id").await;
+    let bogus = p.post("/portal/pay", "invoice=not-an-id").await;
     assert_eq!(bogus.status, StatusCode::NOT_FOUND);
 }
 
@@ -372,7 +375,7 @@ async fn several_invoices_are_paid_in_one_charge_from_the_overview() {
 async fn part_payments_only_where_the_account_allows_them() {
     let p = payer().await;
     let refused = p
-        .get(&format!("/portal/pay?invoice={}&amount=250.00", p.big))
+        .post("/portal/pay", &format!("invoice={}&amount=250.00", p.big))
         .await;
     assert_eq!(
         refused.status,
@@ -389,7 +392,7 @@ async fn part_payments_only_where_the_account_allows_them() {
     assert!(!page.text.contains("id=\"amount\""), "no amount field");
     // The whole balance as an amount is no part payment.
     let whole = p
-        .get(&format!("/portal/pay?invoice={}&amount=1000", p.big))
+        .post("/portal/pay", &format!("invoice={}&amount=1000", p.big))
         .await;
     assert_eq!(whole.status, StatusCode::OK, "{}", whole.text);
 
@@ -398,10 +401,10 @@ async fn part_payments_only_where_the_account_allows_them() {
     assert!(page.text.contains("id=\"amount\""), "{}", page.text);
     assert!(page.text.contains("value=\"1000.00\""));
     let part = p
-        .get(&format!(
-            "/portal/pay?invoice={}&currency=USD&amount=250.50",
-            p.big
-        ))
+        .post(
+            "/portal/pay",
+            &format!("invoice={}&currency=USD&amount=250.50", p.big),
+        )
         .await;
     assert_eq!(part.status, StatusCode::OK, "{}", part.text);
     assert!(
@@ -416,12 +419,12 @@ async fn part_payments_only_where_the_account_allows_them() {
         ("lots", StatusCode::UNPROCESSABLE_ENTITY),
     ] {
         let answer = p
-            .get(&format!("/portal/pay?invoice={}&amount={amount}", p.big))
+            .post("/portal/pay", &format!("invoice={}&amount={amount}", p.big))
             .await;
         assert_eq!(answer.status, status, "{amount}: {}", answer.text);
     }
     let over = p
-        .get(&format!("/portal/pay?invoice={}&amount=1000.01", p.big))
+        .post("/portal/pay", &format!("invoice={}&amount=1000.01", p.big))
         .await;
     assert!(
         over.text
@@ -431,10 +434,10 @@ async fn part_payments_only_where_the_account_allows_them() {
     );
     // A part of several invoices is refused.
     let several = p
-        .get(&format!(
-            "/portal/pay?invoice={}&invoice={}&amount=10",
-            p.big, p.small
-        ))
+        .post(
+            "/portal/pay",
+            &format!("invoice={}&invoice={}&amount=10", p.big, p.small),
+        )
         .await;
     assert_eq!(several.status, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -552,12 +555,13 @@ async fn nobody_pays_with_another_companys_method_or_form() {
     let theirs = p.w.invoice(&globex, "INV-9", "USD", 20_000).await;
     p.w.send_invoice(&theirs, &globex_contact).await;
     let globex_cookie = sign_in(&p.w).await;
-    let their_page =
-        p.w.page(
-            &format!("/portal/pay?invoice={theirs}"),
-            Some(&globex_cookie),
-        )
-        .await;
+    let their_page = post_as(
+        &p.w,
+        &globex_cookie,
+        "/portal/pay",
+        &format!("invoice={theirs}"),
+    )
+    .await;
     let saved = post_as(
         &p.w,
         &globex_cookie,
@@ -610,12 +614,13 @@ async fn nobody_pays_with_another_companys_method_or_form() {
     .await;
     assert_eq!(other_tab.status, StatusCode::NOT_FOUND);
     // Nor may Globex see Acme's invoice's pay page or payment.
-    let peek =
-        p.w.page(
-            &format!("/portal/pay?invoice={}", p.big),
-            Some(&globex_cookie),
-        )
-        .await;
+    let peek = post_as(
+        &p.w,
+        &globex_cookie,
+        "/portal/pay",
+        &format!("invoice={}", p.big),
+    )
+    .await;
     assert_eq!(peek.status, StatusCode::NOT_FOUND);
     assert_eq!(p.w.processor.charges(), charges);
 
@@ -674,7 +679,7 @@ async fn an_expired_form_or_a_missing_card_asks_to_start_again() {
     assert!(late.text.contains("expired"), "{}", late.text);
     assert_eq!(
         values_after(&late.text, "id=\"next\"", "href"),
-        [format!("/portal/pay?invoice={}", p.big)]
+        [format!("/portal/documents/{}", p.big)]
     );
     assert_eq!(p.w.processor.charges(), 0);
     assert_eq!(p.invoice(&p.big).await.status(), DocumentStatus::Open);
@@ -694,14 +699,16 @@ async fn without_a_processor_invoices_keep_their_instructions() {
     assert!(!page.text.contains("pay-now") && !page.text.contains("Test mode"));
     let home = w.page("/portal", Some(&cookie)).await;
     assert!(!home.text.contains("Pay selected") && !home.text.contains("type=\"checkbox\""));
-    let pay = w
-        .page(&format!("/portal/pay?invoice={invoice}"), Some(&cookie))
-        .await;
+    let pay = post_as(&w, &cookie, "/portal/pay", &format!("invoice={invoice}")).await;
     assert_eq!(pay.status, StatusCode::CONFLICT);
     assert!(pay.text.contains("Online payment is not available"));
     // Not signed in: the usual "session ended" page, nothing else.
     let anonymous = w
-        .page(&format!("/portal/pay?invoice={invoice}"), None)
+        .form(
+            "/portal/pay",
+            &format!("invoice={invoice}"),
+            &[("sec-fetch-site", "same-origin")],
+        )
         .await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     assert!(set_cookie(&anonymous).is_none());
@@ -741,7 +748,7 @@ async fn payment_pages_let_the_processor_in_and_every_other_page_stays_strict() 
     );
     assert!(csp.contains("form-action 'self'") && csp.contains("frame-ancestors 'none'"));
     assert!(!csp.contains("unsafe"), "{csp}");
-    let add = p.get("/portal/methods/new").await;
+    let add = p.post("/portal/methods/new", "").await;
     assert!(
         add.headers[header::CONTENT_SECURITY_POLICY]
             .to_str()
@@ -758,7 +765,7 @@ async fn payment_pages_let_the_processor_in_and_every_other_page_stays_strict() 
     }
     let answer = p.pay_with(&[&p.big], Scenario::VisaSuccess, false).await;
     strict(&p.get(&location(&answer)).await);
-    strict(&p.get("/portal/pay").await);
+    strict(&p.post("/portal/pay", "").await);
 }
 
 #[tokio::test]

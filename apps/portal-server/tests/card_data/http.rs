@@ -122,7 +122,9 @@ impl Http {
 
     /// The pay form of `invoice`: its action, with a fresh checkout.
     pub(crate) async fn checkout(&mut self, invoice: &str) -> String {
-        let page = self.get(&format!("/portal/pay?invoice={invoice}")).await;
+        let page = self
+            .post("/portal/pay", &format!("invoice={invoice}"))
+            .await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text);
         actions(&page.text)
             .into_iter()

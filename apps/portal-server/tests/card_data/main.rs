@@ -270,7 +270,7 @@ async fn client_pays_in_every_way(http: &mut Http, sink: &SmtpSink) -> Vec<Captu
 
     // Saved methods: add one as the default, switch back, remove it.
     assert!(http.get("/portal/methods").await.text.contains("•••• 4242"));
-    http.get("/portal/methods/new").await;
+    http.post("/portal/methods/new", "").await;
     let form = format!("make_default=1&token={}", test_token("visa_decline"));
     let added = http.post("/portal/methods", &form).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);

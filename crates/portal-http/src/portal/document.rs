@@ -12,7 +12,6 @@ use super::card_entry::online;
 use super::error::PageError;
 use super::home::bar;
 use super::layout::{date, local_date, page, status_badge, test_mode_banner};
-use super::pay::pay_path;
 use super::session::SignedIn;
 use crate::extract::Browser;
 use crate::state::AppState;
@@ -59,7 +58,10 @@ pub(crate) async fn document(
         }
         @if payable && online.is_some() {
             p.pay-now {
-                a #pay-now .button href=(pay_path([doc.id()])) { "Pay now" }
+                form method="post" action="/portal/pay" {
+                    input type="hidden" name="invoice" value=(doc.id());
+                    button #pay-now type="submit" { "Pay now" }
+                }
             }
         }
         @if let Some(text) = doc.title() {

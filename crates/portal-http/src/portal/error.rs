@@ -200,7 +200,7 @@ impl PageError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "The card was not accepted",
                 message,
-                ("/portal/methods/new".to_owned(), "Try again"),
+                ("/portal/methods".to_owned(), "Back to payment methods"),
             ),
             MethodError::Settings(err) => Self::settings(err),
             MethodError::Store(err) => err.into(),

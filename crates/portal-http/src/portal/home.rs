@@ -122,7 +122,7 @@ fn outstanding(home: &PortalHome, pay_online: bool) -> Markup {
             div.pay-several {
                 @for code in &currencies {
                     form.pay-selected id=(format!("pay-{}", code.to_ascii_lowercase()))
-                        method="get" action="/portal/pay" {
+                        method="post" action="/portal/pay" {
                         button type="submit" {
                             "Pay selected invoices"
                             @if several { " (" (code) ")" }

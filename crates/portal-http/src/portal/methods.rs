@@ -1,8 +1,9 @@
 //! Saved payment methods. `GET /portal/methods` lists the company's
 //! methods (brand, last four, expiry or bank, the default); a client makes
 //! one the default (`POST /portal/methods/{id}/default`), removes one
-//! (`POST /portal/methods/{id}/remove`), or adds one: `GET
-//! /portal/methods/new` shows the processor's element, `POST
+//! (`POST /portal/methods/{id}/remove`), or adds one: `POST
+//! /portal/methods/new` (it starts a setup at the processor, so it is no
+//! `GET`) shows the processor's element, `POST
 //! /portal/methods` saves the token it answered. Every change happens at
 //! the processor first, and a method is listed only once the processor
 //! confirmed it; another client's method id is not found. When the
@@ -73,7 +74,9 @@ pub(crate) async fn list(
         }
         (methods_list(&view))
         @if view.can_change {
-            p { a #add-method .button href="/portal/methods/new" { "Add a payment method" } }
+            form.add-method method="post" action="/portal/methods/new" {
+                button #add-method type="submit" { "Add a payment method" }
+            }
         }
     };
     Ok(page(title, Some(bar(&ctx)), body).into_response())
@@ -109,7 +112,7 @@ fn methods_list(view: &MethodsPage) -> Markup {
     }
 }
 
-/// `GET /portal/methods/new`: the processor's element for a new method.
+/// `POST /portal/methods/new`: the processor's element for a new method.
 pub(crate) async fn new(
     State(state): State<AppState>,
     SignedIn(ctx): SignedIn,
@@ -167,7 +170,7 @@ pub(crate) async fn add(
         .ok_or_else(|| {
             PageError::bad_form(
                 "The card details did not come through. Please enter the card again.",
-                ("/portal/methods/new".to_owned(), "Try again"),
+                (METHODS.to_owned(), "Back to payment methods"),
             )
         })?;
     state

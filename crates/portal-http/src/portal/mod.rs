@@ -51,7 +51,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/portal/logout", post(sign_out::logout))
         .route("/portal/signed-out", get(sign_out::signed_out))
         .route("/portal/request-link", post(links::request_link))
-        .route("/portal/pay", get(pay::pay_page))
+        .route("/portal/pay", post(pay::pay_page))
         .route("/portal/pay/{checkout}", post(pay::submit))
         .route("/portal/payments/{id}", get(payment::payment))
         .route("/portal/payments/{id}/confirm", post(payment::confirm))
@@ -60,7 +60,7 @@ pub(crate) fn routes() -> Router<AppState> {
             post(payment::test_challenge),
         )
         .route("/portal/methods", get(methods::list).post(methods::add))
-        .route("/portal/methods/new", get(methods::new))
+        .route("/portal/methods/new", post(methods::new))
         .route("/portal/methods/{id}/default", post(methods::make_default))
         .route("/portal/methods/{id}/remove", post(methods::remove))
         .route("/portal/assets/{name}", get(assets::script))

@@ -1,15 +1,18 @@
-//! Pay Now. `GET /portal/pay?invoice=…[&invoice=…][&amount=…]` shows a
-//! pay form for some of the company's outstanding invoices: what is paid,
-//! the saved methods (the default chosen), a new card through the
-//! processor's own element, and a one-time checkout id in the form's
-//! address. `POST /portal/pay/{checkout}` pays it once, however often it
+//! Pay Now. `POST /portal/pay` (form: `invoice=…[&invoice=…][&amount=…]`,
+//! from an invoice's "Pay now" button or the overview's "Pay selected
+//! invoices") starts a one-time checkout and answers the pay form for some
+//! of the company's outstanding invoices: what is paid, the saved methods
+//! (the default chosen), a new card through the processor's own element,
+//! and the checkout id in the form's address. It is a `POST` because it
+//! writes (the checkout, the processor's customer): a `GET` never changes
+//! state. `POST /portal/pay/{checkout}` pays it once, however often it
 //! is posted (double clicks, the back button, two tabs): the domain marks
 //! the checkout submitted by compare-and-set before any charge. The
 //! answer redirects to the payment's page, except a 3-D Secure step,
 //! which is shown at once (its client secret never goes into an address).
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use portal_domain::ports::{BrowserToken, SessionContext};
@@ -27,13 +30,14 @@ use super::session::SignedIn;
 use crate::extract::Browser;
 use crate::state::AppState;
 
-/// The pay page for `invoices`: `/portal/pay?invoice=…&invoice=…`.
-pub(crate) fn pay_path<I: IntoIterator<Item = DocumentId>>(invoices: I) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for id in invoices {
-        query.append_pair("invoice", &id.to_string());
+/// Where a client starts paying `invoices` again: the invoice's page for
+/// one (its "Pay now" button), the overview for several.
+pub(crate) fn restart_path<I: IntoIterator<Item = DocumentId>>(invoices: I) -> String {
+    let ids: Vec<DocumentId> = invoices.into_iter().collect();
+    match ids.as_slice() {
+        [one] => format!("/portal/documents/{one}"),
+        _ => "/portal".to_owned(),
     }
-    format!("/portal/pay?{}", query.finish())
 }
 
 /// The invoice ids a query or form names; one that does not parse names
@@ -49,11 +53,11 @@ fn invoice_ids(fields: &Fields) -> Result<Vec<DocumentId>, PageError> {
 pub(crate) async fn pay_page(
     State(state): State<AppState>,
     SignedIn(ctx): SignedIn,
-    RawQuery(query): RawQuery,
+    body: Bytes,
 ) -> Result<Response, PageError> {
-    let fields = Fields::parse(query.unwrap_or_default().as_bytes());
+    let fields = Fields::parse(&body);
     let invoices = invoice_ids(&fields)?;
-    let again = (!invoices.is_empty()).then(|| pay_path(invoices.iter().copied()));
+    let again = (!invoices.is_empty()).then(|| restart_path(invoices.iter().copied()));
     let amount =
         match fields.get("amount") {
             None => None,
@@ -67,7 +71,7 @@ pub(crate) async fn pay_page(
                     "Enter the amount to pay as a number greater than zero, like 125.00.",
                     (
                         again.clone().unwrap_or_else(|| "/portal".to_owned()),
-                        "Back to the payment",
+                        "Start again",
                     ),
                 )
             })?)
@@ -135,7 +139,7 @@ fn pay_form(ctx: &SessionContext, form: &CheckoutForm, title: &str) -> Markup {
         } }
         @if partial {
             @let invoice = &form.invoices[0];
-            form.amount #amount-form method="get" action="/portal/pay" {
+            form.amount #amount-form method="post" action="/portal/pay" {
                 input type="hidden" name="invoice" value=(invoice.id());
                 input type="hidden" name="currency" value=(checkout.amount.currency().code());
                 label for="amount" { "Amount to pay (" (checkout.amount.currency().code()) ")" }
@@ -211,7 +215,7 @@ pub(crate) async fn submit(
     let fields = Fields::parse(&body);
     // Only for "start again" links: the checkout itself says what is paid.
     let invoices = invoice_ids(&fields).unwrap_or_default();
-    let again = (!invoices.is_empty()).then(|| pay_path(invoices));
+    let again = (!invoices.is_empty()).then(|| restart_path(invoices));
     let with = pay_with(&fields, again.as_deref())?;
     let outcome = state
         .services
@@ -231,7 +235,7 @@ pub(crate) async fn submit(
 /// What the form pays with: a saved method's id, or the processor's token
 /// for a new card (`method=new`, or no method at all).
 fn pay_with(fields: &Fields, again: Option<&str>) -> Result<PayWith, PageError> {
-    let back = || (again.unwrap_or("/portal").to_owned(), "Back to the payment");
+    let back = || (again.unwrap_or("/portal").to_owned(), "Start again");
     let new = |token: Option<&str>| match token.map(BrowserToken::parse) {
         Some(Ok(token)) => Ok(PayWith::New {
             token,

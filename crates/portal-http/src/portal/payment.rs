@@ -23,7 +23,6 @@ use super::error::PageError;
 use super::fields::Fields;
 use super::home::bar;
 use super::layout::{local_date, page, page_with_scripts, test_mode_banner};
-use super::pay::pay_path;
 use super::session::SignedIn;
 use crate::extract::Browser;
 use crate::state::AppState;
@@ -52,7 +51,6 @@ pub(crate) async fn payment(
         .map_err(|e| PageError::checkout(e, None))?;
     let test_mode = online(&state, &ctx).await?.unwrap_or(false);
     let zone = ctx.account.settings.time_zone;
-    let again = pay_path(payment.allocations().iter().map(|a| a.document_id));
     let bank = matches!(payment.method(), PaymentMethod::BankDebit { .. });
     let (title, state_class) = match payment.status() {
         PaymentStatus::Succeeded => ("Payment received", "succeeded"),
@@ -87,7 +85,13 @@ pub(crate) async fn payment(
                         (payment.failure().unwrap_or("The payment was declined."))
                     }
                     p { "Nothing was charged, and your invoice is unchanged." }
-                    p { a #try-again .button href=(again) { "Try again" } }
+                    // A fresh pay form for the same invoices.
+                    form.try-again method="post" action="/portal/pay" {
+                        @for allocation in payment.allocations() {
+                            input type="hidden" name="invoice" value=(allocation.document_id);
+                        }
+                        button #try-again type="submit" { "Try again" }
+                    }
                 }
                 PaymentStatus::Pending if bank => {
                     p #payment-processing {

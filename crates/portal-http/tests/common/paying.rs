@@ -126,8 +126,8 @@ impl Payer {
 
     /// The pay page for these invoices.
     pub async fn pay_page(&self, invoices: &[&str]) -> Answer {
-        let query: Vec<String> = invoices.iter().map(|i| format!("invoice={i}")).collect();
-        self.get(&format!("/portal/pay?{}", query.join("&"))).await
+        let form: Vec<String> = invoices.iter().map(|i| format!("invoice={i}")).collect();
+        self.post("/portal/pay", &form.join("&")).await
     }
 
     /// Pays these invoices with a fresh token for `scenario`; the answer
