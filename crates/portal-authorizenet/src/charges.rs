@@ -317,10 +317,16 @@ impl AuthorizeNetProcessor {
                 return Ok(Some(found.clone()));
             }
             if answer.transactions.len() < PAGE as usize {
-                break;
+                return Ok(None);
             }
         }
-        Ok(None)
+        // Every page was full: the search gave up, it did not find that
+        // there is none. Reconciliation must not read this as "never
+        // charged".
+        Err(ProcessorError::Unavailable(format!(
+            "more than {} transactions to search for invoice number {invoice}",
+            MAX_PAGES * PAGE
+        )))
     }
 
     /// A transaction's details; `None` when the gateway has no such one.

@@ -152,18 +152,18 @@ fn effect(notification: &Notification) -> Result<EventEffect, WebhookError> {
     Ok(match notification.event_type.as_str() {
         // Sent for every auth-capture: approved (1), declined (2), or
         // held for review (4, settled later by fraud.approved/declined).
+        // An approval settles nothing here: a card charge is settled by
+        // the charge's own answer, and an approved eCheck is only
+        // authorized, its money not yet moved (reconciliation asks the
+        // gateway until its batch settles). Without a code it says
+        // nothing either way.
         "net.authorize.payment.authcapture.created" => match response_code {
-            Some(1) | None => EventEffect::ChargeSucceeded {
-                reference: transaction()?,
-                payment: None,
-                method: None,
-            },
             Some(2) => EventEffect::ChargeFailed {
                 reference: transaction()?,
                 payment: None,
                 message: "The payment was declined.".into(),
             },
-            Some(_) => EventEffect::Ignored,
+            Some(_) | None => EventEffect::Ignored,
         },
         "net.authorize.payment.fraud.approved" => EventEffect::ChargeSucceeded {
             reference: transaction()?,
@@ -221,11 +221,9 @@ mod tests {
             [ProcessorEvent {
                 id: ProcessorRef::parse("d0e8e7fe-c3e7-4add-a480-27bc5ce28a18").unwrap(),
                 event_type: "net.authorize.payment.authcapture.created".into(),
-                effect: EventEffect::ChargeSucceeded {
-                    reference: ProcessorRef::parse("60020981676").unwrap(),
-                    payment: None,
-                    method: None,
-                },
+                // An approval is the charge's own answer again (or an
+                // eCheck only authorized): nothing to settle.
+                effect: EventEffect::Ignored,
             }]
         );
     }

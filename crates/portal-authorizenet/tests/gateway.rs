@@ -473,14 +473,12 @@ async fn a_used_nonce_is_refused_with_a_message_for_the_client() {
 }
 
 #[tokio::test]
-async fn the_fakes_webhooks_verify_and_settle_the_charge() {
+async fn the_fakes_webhooks_verify_and_settle_a_held_charge() {
     let harness = AnetHarness::start().await;
     let processor = harness.adapter.as_ref();
-    let webhook = harness.fake.webhook(
-        "net.authorize.payment.authcapture.created",
-        "60000000123",
-        1,
-    );
+    let webhook = harness
+        .fake
+        .webhook("net.authorize.payment.fraud.approved", "60000000123", 1);
     let headers = vec![("x-anet-signature".to_owned(), webhook.signature.clone())];
     let events = processor
         .parse_webhook(&WebhookRequest {

@@ -163,7 +163,14 @@ async fn create(
         .send_as::<_, PaymentIntent>(&create, Some(&payment))
         .await
     {
-        Ok(intent) => outcome(&intent, charging.details.as_ref()),
+        // Once the charge was sent, an answer that cannot be read says
+        // nothing of whether money moved: unknown, to be looked up again
+        // (a retry with the same idempotency key, or reconciliation),
+        // never a failure.
+        Ok(intent) => outcome(&intent, charging.details.as_ref()).map_err(unknown),
+        Err(CallError::Unreadable(message)) => Err(ProcessorError::Unavailable(format!(
+            "Stripe's answer to the charge cannot be read: {message}"
+        ))),
         Err(CallError::Refused(refusal)) if refusal.is_card_error() => {
             // The PaymentIntent exists and failed (or, on Stripe, waits
             // for the cardholder to authenticate): answer what it holds.
@@ -175,7 +182,7 @@ async fn create(
                 made = Some(retrieve_intent(api, named).await?);
             }
             match made {
-                Some(made) => outcome(&made, charging.details.as_ref()),
+                Some(made) => outcome(&made, charging.details.as_ref()).map_err(unknown),
                 None => Ok(ChargeOutcome {
                     status: ChargeStatus::Failed {
                         message: card_message(refusal.message.as_deref()),
@@ -324,7 +331,15 @@ pub(crate) fn outcome(
     })
 }
 
-fn needs_authentication(intent: &PaymentIntent) -> bool {
+/// A charge whose outcome cannot be told from what Stripe answered.
+fn unknown(error: ProcessorError) -> ProcessorError {
+    match error {
+        ProcessorError::Rejected(message) => ProcessorError::Unavailable(message),
+        other => other,
+    }
+}
+
+pub(crate) fn needs_authentication(intent: &PaymentIntent) -> bool {
     intent.last_payment_error.as_ref().is_some_and(|e| {
         e.code.as_deref() == Some("authentication_required")
             || e.decline_code.as_deref() == Some("authentication_required")

@@ -85,6 +85,16 @@ fn read(event: Event) -> Result<ProcessorEvent, WebhookError> {
         }
         "payment_intent.payment_failed" => {
             let intent = intent(event.data.object)?;
+            if crate::charges::needs_authentication(&intent) {
+                // An off-session charge that asks the cardholder to
+                // authenticate: still waiting on the 3-D Secure step the
+                // portal shows, not a failure.
+                return Ok(ProcessorEvent {
+                    id,
+                    event_type: clean(&event.kind),
+                    effect: EventEffect::Ignored,
+                });
+            }
             EventEffect::ChargeFailed {
                 reference: intent_reference(&intent)?,
                 payment: payment_of(&intent),

@@ -923,6 +923,10 @@ impl Checkouts {
             ChargeStatus::Failed { message } => (PaymentStatus::Failed, Some(message.clone())),
             ChargeStatus::Processing | ChargeStatus::RequiresAction { .. } => {
                 let updated = self.note_reference(ctx, payment, &outcome).await?;
+                if updated.status() != PaymentStatus::Pending {
+                    // A webhook or another request settled it meanwhile.
+                    return Ok(settled_outcome(updated));
+                }
                 return Ok(match outcome.status {
                     ChargeStatus::RequiresAction { client_secret } => PayOutcome::RequiresAction {
                         payment: updated,
