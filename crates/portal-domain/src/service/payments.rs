@@ -386,11 +386,34 @@ impl Payments {
         amount: i64,
         reason: Option<Description>,
     ) -> Result<RefundOutcome, PaymentError> {
-        let refund_id = RefundId::generate(self.env.random());
+        let mut refund_id = None;
         let mut refunded_at_processor = false;
         for _ in 0..UPDATE_ATTEMPTS {
             let payment = self.payment(account, id).await?;
             let amount = Money::parse_positive("amount", amount, payment.currency())?;
+            // Derived from what the refund is asked of, as the payment
+            // stood: a request retried after the processor timed out asks
+            // the processor again under the same idempotency key (and so
+            // refunds once), and one that lost a race to its own duplicate
+            // finds that refund recorded.
+            let refund_id = *refund_id.get_or_insert_with(|| derive_refund_id(&payment, amount));
+            if let Some(done) = payment.refunds().iter().find(|r| r.id == refund_id) {
+                let mut invoices = Vec::new();
+                for allocation in &done.allocations {
+                    if let Some(invoice) = self
+                        .documents
+                        .document(account.id, allocation.document_id)
+                        .await?
+                    {
+                        invoices.push(invoice);
+                    }
+                }
+                return Ok(RefundOutcome {
+                    refund: done.clone(),
+                    payment,
+                    invoices,
+                });
+            }
             let now = self.env.now();
             let refund = payment.refund(refund_id, amount, reason.clone(), now)?;
             if !refunded_at_processor && let Some(charge) = payment.processor() {
@@ -655,6 +678,27 @@ impl Payments {
         });
         Money::totals(due).map_err(|e| StoreError::Backend(Box::new(e)))
     }
+}
+
+/// A refund's id, from the payment as it stood (its id and version) and
+/// the amount asked: the same request against the same payment gets the
+/// same id, while a second refund after the first was recorded (a new
+/// version) gets another.
+fn derive_refund_id(payment: &Payment, amount: Money) -> RefundId {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(
+        format!(
+            "refund:{}:{}:{}:{}",
+            payment.id(),
+            payment.version(),
+            amount.minor(),
+            amount.currency().code()
+        )
+        .as_bytes(),
+    );
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    RefundId::from_uuid(uuid::Builder::from_random_bytes(bytes).into_uuid())
 }
 
 /// The invoice writes of a batch, in id order, so concurrent batches take

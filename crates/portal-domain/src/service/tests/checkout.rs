@@ -33,7 +33,7 @@ enum Call {
     Remove(String),
     Charge { payment: String, source: String },
     Lookup,
-    Refund,
+    Refund(String),
 }
 
 #[derive(Default)]
@@ -42,6 +42,7 @@ struct Script {
     charges: VecDeque<ProcessorResult<ChargeOutcome>>,
     lookup: Option<ChargeOutcome>,
     methods: u32,
+    refund_failures: u32,
 }
 
 /// A processor whose answers a test scripts.
@@ -170,8 +171,13 @@ impl Processor for Scripted {
         Ok(self.0.lock().unwrap().lookup.clone())
     }
 
-    async fn refund(&self, _: &RefundRequest) -> ProcessorResult<ProcessorRef> {
-        self.call(Call::Refund);
+    async fn refund(&self, request: &RefundRequest) -> ProcessorResult<ProcessorRef> {
+        self.call(Call::Refund(request.refund.to_string()));
+        let mut script = self.0.lock().unwrap();
+        if script.refund_failures > 0 {
+            script.refund_failures -= 1;
+            return Err(ProcessorError::Unavailable("timed out".into()));
+        }
         Ok(reference("re_1"))
     }
 
@@ -758,7 +764,11 @@ fn refunds_of_processor_payments_go_to_the_processor() {
     )
     .unwrap();
     assert_eq!(refunded.refund.amount.minor(), 50_000);
-    assert!(p.processor.calls().contains(&Call::Refund));
+    assert!(
+        p.processor
+            .calls()
+            .contains(&Call::Refund(refunded.refund.id.to_string()))
+    );
     assert_eq!(p.w.reload(&invoice).status(), DocumentStatus::PartiallyPaid);
 }
 
@@ -784,4 +794,41 @@ fn credentials_are_sealed_and_never_reported() {
             ..
         }
     ));
+}
+
+#[test]
+fn a_refund_retried_after_the_processor_timed_out_refunds_once() {
+    let p = pay_world();
+    let invoice = p.invoice("INV-1");
+    let form = p.form(&[&invoice]);
+    let payment = p.new_card(&form, false).payment().clone();
+    p.processor.0.lock().unwrap().refund_failures = 1;
+    let refund = |amount| {
+        block_on(
+            p.w.s
+                .payments
+                .refund(&p.w.account, payment.id(), amount, None),
+        )
+    };
+    assert!(matches!(
+        refund(50_000),
+        Err(crate::service::PaymentError::Processor(
+            ProcessorError::Unavailable(_)
+        ))
+    ));
+    let retried = refund(50_000).unwrap();
+    let keys: Vec<Call> = p
+        .processor
+        .calls()
+        .into_iter()
+        .filter(|c| matches!(c, Call::Refund(_)))
+        .collect();
+    // Both attempts asked the processor under the same idempotency key,
+    // the one the refund is recorded with.
+    assert_eq!(keys, vec![Call::Refund(retried.refund.id.to_string()); 2]);
+    let recorded = block_on(p.w.s.payments.payment(&p.w.account, payment.id())).unwrap();
+    assert_eq!(recorded.refunds().len(), 1);
+    // A second refund, asked after the first was recorded, is another one.
+    let second = refund(50_000).unwrap();
+    assert_ne!(second.refund.id, retried.refund.id);
 }
