@@ -74,7 +74,7 @@ pub async fn build(config: &Config, ports: Ports) -> anyhow::Result<App> {
             Arc::new(FileMailer::new(dir, &config.mail_from).context("PORTAL_MAIL_DIR")?)
         }
     };
-    let connector = Connector::new(config.processors.clone());
+    let connector = Connector::new(config.processors.clone(), config.test_processor);
     let test_processor = connector.test_state().clone();
     let services = Services::new(
         Arc::new(database),

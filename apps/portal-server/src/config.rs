@@ -47,6 +47,10 @@ pub struct Config {
     /// `PORTAL_RECONCILE_SECONDS` (default 300): how often processor
     /// payments left pending are checked with their processor.
     pub reconcile_every: StdDuration,
+    /// `PORTAL_TEST_PROCESSOR` (default: on with SQLite, off with
+    /// PostgreSQL): whether accounts may connect the test processor, which
+    /// marks invoices paid for test cards without moving money.
+    pub test_processor: bool,
 }
 
 /// Processor endpoints. Each is the processor's own unless overridden,
@@ -188,6 +192,12 @@ impl Config {
                 ),
             },
         };
+        let test_processor = match var("PORTAL_TEST_PROCESSOR").as_deref() {
+            None => !database_url.is_postgres(),
+            Some("true") => true,
+            Some("false") => false,
+            Some(other) => bail!("PORTAL_TEST_PROCESSOR must be true or false, not {other:?}"),
+        };
         Ok(Self {
             database_url,
             bind,
@@ -199,6 +209,7 @@ impl Config {
             outbox: outbox_config(&var)?,
             processors,
             reconcile_every,
+            test_processor,
         })
     }
 }
@@ -312,6 +323,8 @@ mod tests {
             Some("http://127.0.0.1:9000/v1/Accept.js")
         );
         assert_eq!(c.reconcile_every, StdDuration::from_secs(30));
+        assert!(!c.test_processor, "not offered on PostgreSQL unless asked");
+        assert!(config(&[]).unwrap().test_processor, "offered on SQLite");
         assert!(c.database_url.is_postgres());
         assert_eq!(c.public_url.as_str(), "http://localhost:9000");
         assert!(matches!(c.mail, MailConfig::Smtp(_)));
@@ -346,6 +359,10 @@ mod tests {
             (
                 vec![("PORTAL_RECONCILE_SECONDS", "0")],
                 "PORTAL_RECONCILE_SECONDS",
+            ),
+            (
+                vec![("PORTAL_TEST_PROCESSOR", "yes")],
+                "PORTAL_TEST_PROCESSOR",
             ),
         ] {
             let err = format!("{:#}", config(&vars).unwrap_err());

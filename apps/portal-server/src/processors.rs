@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use portal_authorizenet::{AnetOptions, AuthorizeNetProcessor};
-use portal_domain::ports::{BrowserAssets, Processor, ProcessorConnector, ProcessorResult};
+use portal_domain::ports::{
+    BrowserAssets, Processor, ProcessorConnector, ProcessorError, ProcessorResult,
+};
 use portal_domain::{ProcessorConnection, ProcessorCredentials, ProcessorKind};
 use portal_stripe::{StripeConfig, StripeProcessor};
 use portal_test_processor::{TestProcessor, TestProcessorState};
@@ -26,11 +28,13 @@ pub struct Connector {
     endpoints: ProcessorEndpoints,
     anet: AnetOptions,
     test: TestProcessorState,
+    /// Whether accounts may connect the test processor.
+    offer_test: bool,
     timeout: Duration,
 }
 
 impl Connector {
-    pub fn new(endpoints: ProcessorEndpoints) -> Self {
+    pub fn new(endpoints: ProcessorEndpoints, offer_test: bool) -> Self {
         let mut anet = AnetOptions::default().with_timeout(PROCESSOR_TIMEOUT);
         if let Some(url) = &endpoints.authorizenet_api {
             anet = anet.with_api_url(url.clone());
@@ -39,6 +43,7 @@ impl Connector {
             endpoints,
             anet,
             test: TestProcessorState::new(),
+            offer_test,
             timeout: PROCESSOR_TIMEOUT,
         }
     }
@@ -61,6 +66,11 @@ impl Connector {
 impl ProcessorConnector for Connector {
     fn connect(&self, connection: &ProcessorConnection) -> ProcessorResult<Arc<dyn Processor>> {
         Ok(match connection.kind() {
+            ProcessorKind::Test if !self.offer_test => {
+                return Err(ProcessorError::Rejected(
+                    "this portal does not offer the test processor (PORTAL_TEST_PROCESSOR)".into(),
+                ));
+            }
             ProcessorKind::Test => Arc::new(TestProcessor::new(self.test.clone(), connection)?),
             ProcessorKind::Stripe => Arc::new(StripeProcessor::new(
                 self.stripe_config(&connection.credentials)?,
@@ -70,6 +80,10 @@ impl ProcessorConnector for Connector {
                 &self.anet,
             )?),
         })
+    }
+
+    fn offers(&self, kind: ProcessorKind) -> bool {
+        kind != ProcessorKind::Test || self.offer_test
     }
 
     fn browser_assets(&self, connection: &ProcessorConnection) -> BrowserAssets {
@@ -156,7 +170,7 @@ mod tests {
 
     #[test]
     fn every_processor_kind_connects() {
-        let connector = Connector::new(ProcessorEndpoints::default());
+        let connector = Connector::new(ProcessorEndpoints::default(), true);
         for credentials in [
             ProcessorCredentials::Test {
                 webhook_secret: Secret::new("whsec_test_0123456789abcdef"),
@@ -178,7 +192,7 @@ mod tests {
 
     #[test]
     fn payment_pages_load_each_processor_from_its_own_origins() {
-        let connector = Connector::new(ProcessorEndpoints::default());
+        let connector = Connector::new(ProcessorEndpoints::default(), true);
         let assets = connector.browser_assets(&connection(stripe()));
         assert_eq!(assets.script_url, "https://js.stripe.com/v3/");
         assert!(
@@ -187,11 +201,14 @@ mod tests {
                 .contains(&"https://js.stripe.com".to_owned())
         );
 
-        let local = Connector::new(ProcessorEndpoints {
-            stripe_api: Some("http://127.0.0.1:8420/".into()),
-            stripe_js: Some("http://127.0.0.1:8420/js.stripe.com/v3/".into()),
-            ..ProcessorEndpoints::default()
-        });
+        let local = Connector::new(
+            ProcessorEndpoints {
+                stripe_api: Some("http://127.0.0.1:8420/".into()),
+                stripe_js: Some("http://127.0.0.1:8420/js.stripe.com/v3/".into()),
+                ..ProcessorEndpoints::default()
+            },
+            true,
+        );
         let assets = local.browser_assets(&connection(stripe()));
         assert_eq!(assets.script_url, "http://127.0.0.1:8420/js.stripe.com/v3/");
         assert_eq!(

@@ -339,6 +339,9 @@ impl From<ProcessorSettingsError> for ApiError {
         match err {
             ProcessorSettingsError::Invalid(e) => e.into(),
             ProcessorSettingsError::NotConnected => not_configured(),
+            ProcessorSettingsError::NotOffered(_) => {
+                Self::unprocessable("processor_not_offered", "kind", err.to_string())
+            }
             ProcessorSettingsError::Unreadable => {
                 tracing::error!(error = %chain(&err), "processor credentials unreadable");
                 Self::new(

@@ -137,6 +137,8 @@ async fn every_flow_then_scan(database: &str) -> Scanned {
         ("PORTAL_MAIL_FROM", "billing@portal.test".to_owned()),
         ("PORTAL_OUTBOX_POLL_MS", "25".to_owned()),
         ("PORTAL_LOG", "debug".to_owned()),
+        // Offered on SQLite by default, asked for on PostgreSQL.
+        ("PORTAL_TEST_PROCESSOR", "true".to_owned()),
     ];
     let created = process::run(&env, &["accounts", "create", "--name", "Northwind Studio"]);
     let account: Value = serde_json::from_str(&created.0).expect("JSON from accounts create");

@@ -340,4 +340,11 @@ pub trait ProcessorConnector: Send + Sync {
 
     /// What a payment page loads for `connection`.
     fn browser_assets(&self, connection: &ProcessorConnection) -> BrowserAssets;
+
+    /// Whether this deployment offers processors of `kind` (a production
+    /// deployment need not offer the test processor).
+    fn offers(&self, kind: ProcessorKind) -> bool {
+        let _ = kind;
+        true
+    }
 }

@@ -22,6 +22,9 @@ pub enum ProcessorSettingsError {
     Invalid(#[from] ValidationError),
     #[error("no processor is connected")]
     NotConnected,
+    /// The deployment does not offer this kind of processor.
+    #[error("this portal does not offer the {} processor", .0.label())]
+    NotOffered(ProcessorKind),
     /// The stored credentials no longer open with this server key.
     #[error("the stored processor credentials cannot be opened with this server key")]
     Unreadable,
@@ -112,6 +115,9 @@ impl ProcessorSettings {
         credentials: ProcessorCredentials,
     ) -> Result<ProcessorStatus, ProcessorSettingsError> {
         credentials.validate()?;
+        if !self.connector.offers(credentials.kind()) {
+            return Err(ProcessorSettingsError::NotOffered(credentials.kind()));
+        }
         let id = ConnectionId::generate(self.env.random());
         let sealed = self.env.config().server_key.seal(
             self.env.random(),
