@@ -37,10 +37,15 @@ pub enum AuditAction {
     PaymentMethodDefaulted,
     /// The contact removed a saved method.
     PaymentMethodRemoved,
+    /// The processor reported an outcome for a payment that had already
+    /// settled the other way (a charge that succeeded after it was
+    /// recorded as failed): the ledger keeps its record, and an operator
+    /// must look at the processor.
+    PaymentOutcomeDisputed,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::DocumentSent,
         Self::LinkIssued,
         Self::SessionStarted,
@@ -55,6 +60,7 @@ impl AuditAction {
         Self::PaymentMethodAdded,
         Self::PaymentMethodDefaulted,
         Self::PaymentMethodRemoved,
+        Self::PaymentOutcomeDisputed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +79,7 @@ impl AuditAction {
             Self::PaymentMethodAdded => "payment_method_added",
             Self::PaymentMethodDefaulted => "payment_method_defaulted",
             Self::PaymentMethodRemoved => "payment_method_removed",
+            Self::PaymentOutcomeDisputed => "payment_outcome_disputed",
         }
     }
 

@@ -515,11 +515,27 @@ impl Payments {
         for _ in 0..UPDATE_ATTEMPTS {
             let payment = self.payment(account, id).await?;
             if payment.status() != PaymentStatus::Pending {
+                // Settled before: remember the event, and when the
+                // processor now says otherwise, leave that in the audit
+                // trail for an operator (the ledger never flips).
+                let mut batch = Batch::new();
                 if let Some(event) = &settlement.event {
-                    // Applied before: only remember the event.
-                    self.batches
-                        .commit(&Batch::new().with(event.clone()))
-                        .await?;
+                    batch.push(event.clone());
+                }
+                if payment.status() != settlement.status {
+                    batch.push(Write::Audit(
+                        self.env
+                            .audit(
+                                account.id,
+                                payment.client_id(),
+                                AuditAction::PaymentOutcomeDisputed,
+                            )
+                            .payment(payment.id())
+                            .build(),
+                    ));
+                }
+                if !batch.is_empty() {
+                    self.batches.commit(&batch).await?;
                 }
                 return Ok(payment);
             }

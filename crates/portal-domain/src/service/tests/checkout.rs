@@ -656,6 +656,10 @@ fn a_bank_debit_settles_by_webhook_once() {
     hook("evt_2:failed:ch_1").unwrap();
     let still = block_on(p.w.s.payments.payment(&p.w.account, payment.id())).unwrap();
     assert_eq!(still.status(), PaymentStatus::Succeeded, "settled for good");
+    assert!(
+        p.actions().contains(&AuditAction::PaymentOutcomeDisputed),
+        "the contradiction is left for an operator"
+    );
     assert_eq!(hook("evt_3:succeeded:ch_unknown").unwrap().ignored, 1);
 
     // Forged, or for a processor the account does not use: nothing.
