@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use portal_domain::{Services, error_chain};
+use portal_domain::{PaymentId, Services, error_chain};
 use tokio::sync::watch;
 
 use crate::config::OutboxConfig;
@@ -38,6 +38,7 @@ pub async fn run(
     tracing::info!(poll_ms = config.poll.as_millis(), "outbox worker started");
     let mut housekeeping_due = Instant::now();
     let mut reconcile_due = Instant::now();
+    let mut reconcile_from = None;
     while !*stop.borrow() {
         if Instant::now() >= housekeeping_due {
             housekeeping_due = Instant::now() + HOUSEKEEPING;
@@ -45,7 +46,7 @@ pub async fn run(
         }
         if Instant::now() >= reconcile_due {
             reconcile_due = Instant::now() + reconcile_every;
-            reconcile(&services).await;
+            reconcile_from = reconcile(&services, reconcile_from).await;
         }
         let wait = match services.outbox.deliver_due().await {
             Ok(report) if report.claimed > 0 => {
@@ -73,26 +74,36 @@ pub async fn run(
     tracing::info!("outbox worker stopped");
 }
 
-/// Asks processors how payments left pending stand, and records it.
-async fn reconcile(services: &Services) {
+/// Asks processors how a page of payments left pending stand, and records
+/// it; answers where the next pass goes on (from the start once this one
+/// reached the end).
+async fn reconcile(services: &Services, from: Option<Cursor>) -> Option<Cursor> {
     match services
         .checkouts
-        .reconcile(RECONCILE_AFTER, RECONCILE_BATCH)
+        .reconcile(RECONCILE_AFTER, from, RECONCILE_BATCH)
         .await
     {
-        Ok(report) if report.checked == 0 => {}
-        Ok(report) => tracing::info!(
-            checked = report.checked,
-            succeeded = report.succeeded,
-            failed = report.failed,
-            pending = report.pending,
-            "pending processor payments reconciled"
-        ),
+        Ok(report) => {
+            if report.checked > 0 {
+                tracing::info!(
+                    checked = report.checked,
+                    succeeded = report.succeeded,
+                    failed = report.failed,
+                    pending = report.pending,
+                    "pending processor payments reconciled"
+                );
+            }
+            report.next
+        }
         Err(err) => {
-            tracing::warn!(error = %error_chain(&err), "reconciling pending payments failed")
+            tracing::warn!(error = %error_chain(&err), "reconciling pending payments failed");
+            None
         }
     }
 }
+
+/// Where a reconciliation pass goes on: the last payment checked.
+type Cursor = (chrono::DateTime<chrono::Utc>, PaymentId);
 
 /// Deletes idempotent answers past their day, pay forms expired a day ago
 /// and never submitted, and outbox items sent more than a month ago.

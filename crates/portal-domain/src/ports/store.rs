@@ -463,10 +463,14 @@ pub trait ProcessorStore: Send + Sync {
         reference: &ProcessorRef,
     ) -> StoreResult<Option<Payment>>;
     /// Pending processor payments of every account created before
-    /// `before`, oldest first, at most `limit` (for reconciliation).
+    /// `before`, oldest first (`created_at`, then id), after `after` in
+    /// that order when given, at most `limit` (for reconciliation, a page
+    /// at a time, so payments that stay pending for long never hide the
+    /// newer ones).
     async fn pending_processor_payments(
         &self,
         before: DateTime<Utc>,
+        after: Option<(DateTime<Utc>, PaymentId)>,
         limit: u32,
     ) -> StoreResult<Vec<Payment>>;
 

@@ -181,6 +181,9 @@ pub struct ReconcileReport {
     pub failed: usize,
     /// Still in flight at the processor, or the processor did not answer.
     pub pending: usize,
+    /// Where the next pass goes on (the last payment checked), when this
+    /// one read a full page; `None` when it reached the end.
+    pub next: Option<(DateTime<Utc>, PaymentId)>,
 }
 
 /// How long a payment may stay pending with no charge at the processor
@@ -656,19 +659,29 @@ impl Checkouts {
     /// challenge never finished) and records what it says. A payment the
     /// processor has no charge for after [`UNCHARGED_AFTER`] failed.
     ///
+    /// Checks up to `limit` payments after `after` (the previous pass's
+    /// [`ReconcileReport::next`]), so payments that stay pending for days
+    /// (bank debits) never keep newer ones from being checked.
+    ///
     /// # Errors
     /// A store failure.
     pub async fn reconcile(
         &self,
         older_than: chrono::Duration,
+        after: Option<(DateTime<Utc>, PaymentId)>,
         limit: u32,
     ) -> Result<ReconcileReport, StoreError> {
         let now = self.env.now();
         let pending = self
             .store
-            .pending_processor_payments(now - older_than, limit)
+            .pending_processor_payments(now - older_than, after, limit)
             .await?;
-        let mut report = ReconcileReport::default();
+        let mut report = ReconcileReport {
+            next: (pending.len() >= limit as usize)
+                .then(|| pending.last().map(|p| (p.created_at(), p.id())))
+                .flatten(),
+            ..ReconcileReport::default()
+        };
         for payment in pending {
             report.checked += 1;
             let Ok(Some(account)) = self.accounts.account(payment.account_id()).await else {

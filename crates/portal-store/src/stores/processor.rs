@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use portal_domain::ports::{ConnectionRecord, ProcessorStore, StoreResult};
 use portal_domain::{
-    AccountId, Checkout, CheckoutId, ClientId, ConnectionId, Payment, PaymentMethodId,
+    AccountId, Checkout, CheckoutId, ClientId, ConnectionId, Payment, PaymentId, PaymentMethodId,
     PaymentStatus, ProcessorCustomer, ProcessorKind, ProcessorRef, StoredMethod,
 };
 
@@ -227,9 +227,18 @@ impl ProcessorStore for Database {
     async fn pending_processor_payments(
         &self,
         before: DateTime<Utc>,
+        after: Option<(DateTime<Utc>, PaymentId)>,
         limit: u32,
     ) -> StoreResult<Vec<Payment>> {
         let mut conn = self.conn().await?;
+        // With no cursor, one that every payment comes after: payments are
+        // created at the time they are recorded, never before 1900 (and
+        // every backend keeps that year).
+        let origin = chrono::NaiveDate::from_ymd_opt(1900, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map_or(DateTime::<Utc>::UNIX_EPOCH, |t| t.and_utc());
+        let (after_at, after_id) =
+            after.map_or((origin, uuid::Uuid::nil()), |(at, id)| (at, id.as_uuid()));
         let (rows, parts) = in_snapshot!(conn, |c| {
             let read = load_payments!(
                 c,
@@ -237,6 +246,13 @@ impl ProcessorStore for Database {
                     .filter(payments::status.eq(PaymentStatus::Pending.as_str()))
                     .filter(payments::processor.is_not_null())
                     .filter(payments::created_at.lt(Time(before)))
+                    .filter(
+                        payments::created_at
+                            .gt(Time(after_at))
+                            .or(payments::created_at
+                                .eq(Time(after_at))
+                                .and(payments::id.gt(Id(after_id))))
+                    )
                     .order((payments::created_at.asc(), payments::id.asc()))
                     .limit(i64::from(limit))
             );

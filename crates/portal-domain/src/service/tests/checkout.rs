@@ -591,16 +591,16 @@ fn an_unanswered_charge_stays_pending_until_reconciliation_asks_the_processor() 
     assert_eq!(p.w.reload(&invoice).status(), DocumentStatus::Open);
 
     // Too recent: reconciliation leaves it alone.
-    let report = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), 10)).unwrap();
+    let report = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), None, 10)).unwrap();
     assert_eq!(report.checked, 0);
 
     p.w.clock.advance(Duration::minutes(5));
     p.processor
         .on_lookup(Some(outcome(ChargeStatus::Succeeded)));
-    let report = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), 10)).unwrap();
+    let report = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), None, 10)).unwrap();
     assert_eq!(report.succeeded, 1);
     assert_eq!(p.w.reload(&invoice).status(), DocumentStatus::Paid);
-    let again = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), 10)).unwrap();
+    let again = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), None, 10)).unwrap();
     assert_eq!(again.checked, 0, "nothing left pending");
 }
 
@@ -615,10 +615,10 @@ fn a_charge_the_processor_never_made_fails_after_an_hour() {
     let form = p.form(&[&invoice]);
     p.new_card(&form, false);
     p.w.clock.advance(Duration::minutes(10));
-    let report = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), 10)).unwrap();
+    let report = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), None, 10)).unwrap();
     assert_eq!(report.pending, 1, "the processor may still record it");
     p.w.clock.advance(Duration::hours(1));
-    let report = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), 10)).unwrap();
+    let report = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), None, 10)).unwrap();
     assert_eq!(report.failed, 1);
     assert_eq!(p.w.reload(&invoice).amount_open().minor(), 150_000);
 }
@@ -835,4 +835,39 @@ fn a_refund_retried_after_the_processor_timed_out_refunds_once() {
     // A second refund, asked after the first was recorded, is another one.
     let second = refund(50_000).unwrap();
     assert_ne!(second.refund.id, retried.refund.id);
+}
+
+#[test]
+fn reconciliation_goes_on_where_the_last_pass_stopped() {
+    let p = pay_world();
+    let first = p.invoice("INV-1");
+    let second = p.invoice("INV-2");
+    for invoice in [&first, &second] {
+        p.processor.answer(Ok(outcome(ChargeStatus::Processing)));
+        let form = p.form(&[invoice]);
+        assert!(matches!(
+            p.new_card(&form, false),
+            PayOutcome::Processing(_)
+        ));
+        p.w.clock.advance(Duration::seconds(1));
+    }
+    p.w.clock.advance(Duration::minutes(5));
+    // The processor still has both in flight: each pass takes one page.
+    p.processor
+        .on_lookup(Some(outcome(ChargeStatus::Processing)));
+    let one = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), None, 1)).unwrap();
+    assert_eq!((one.checked, one.pending), (1, 1));
+    assert!(one.next.is_some(), "a full page: more may follow");
+    let two = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), one.next, 1)).unwrap();
+    assert_eq!(two.checked, 1);
+    assert_ne!(
+        one.next, two.next,
+        "the next payment, not the same one again"
+    );
+    let end = block_on(p.w.s.checkouts.reconcile(Duration::minutes(2), two.next, 1)).unwrap();
+    assert_eq!(
+        (end.checked, end.next),
+        (0, None),
+        "back to the start next time"
+    );
 }

@@ -1270,16 +1270,31 @@ pub async fn pending_processor_payments_are_listed_oldest_first(store: &dyn Stor
     expected.sort_by_key(|p| (p.created_at(), p.id()));
     let before = at(10);
     assert_eq!(
-        store.pending_processor_payments(before, 10).await.unwrap(),
+        store
+            .pending_processor_payments(before, None, 10)
+            .await
+            .unwrap(),
         expected
     );
     assert_eq!(
-        store.pending_processor_payments(before, 2).await.unwrap(),
+        store
+            .pending_processor_payments(before, None, 2)
+            .await
+            .unwrap(),
         expected[..2].to_vec()
+    );
+    // The next page, after the last one seen.
+    let cursor = (expected[1].created_at(), expected[1].id());
+    assert_eq!(
+        store
+            .pending_processor_payments(before, Some(cursor), 10)
+            .await
+            .unwrap(),
+        expected[2..].to_vec()
     );
     assert!(
         store
-            .pending_processor_payments(at(1), 10)
+            .pending_processor_payments(at(1), None, 10)
             .await
             .unwrap()
             .is_empty(),
@@ -1296,7 +1311,10 @@ pub async fn pending_processor_payments_are_listed_oldest_first(store: &dyn Stor
         .unwrap();
     assert!(commit(store, Write::UpdatePayment(done)).await);
     assert_eq!(
-        store.pending_processor_payments(before, 10).await.unwrap(),
+        store
+            .pending_processor_payments(before, None, 10)
+            .await
+            .unwrap(),
         expected[1..].to_vec()
     );
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{InMemoryStore, State};
 use crate::model::{
-    AccountId, Checkout, CheckoutId, CheckoutState, ClientId, ConnectionId, Payment,
+    AccountId, Checkout, CheckoutId, CheckoutState, ClientId, ConnectionId, Payment, PaymentId,
     PaymentMethodId, PaymentRecord, PaymentStatus, ProcessorCustomer, ProcessorKind, ProcessorRef,
     StoredMethod,
 };
@@ -257,6 +257,7 @@ impl ProcessorStore for InMemoryStore {
     async fn pending_processor_payments(
         &self,
         before: DateTime<Utc>,
+        after: Option<(DateTime<Utc>, PaymentId)>,
         limit: u32,
     ) -> StoreResult<Vec<Payment>> {
         let mut pending: Vec<Payment> = self
@@ -267,6 +268,7 @@ impl ProcessorStore for InMemoryStore {
                 p.status() == PaymentStatus::Pending
                     && p.processor().is_some()
                     && p.created_at() < before
+                    && after.is_none_or(|cursor| (p.created_at(), p.id()) > cursor)
             })
             .cloned()
             .collect();
