@@ -537,8 +537,23 @@ async fn a_clients_saved_methods_are_listed_for_its_own_account_only() {
         );
     }
 
-    // Methods saved under a replaced connection are not offered.
+    // New keys for the same processor account keep its methods.
     w.connect_test_processor().await;
+    let rekeyed = w.api("GET", &path, None).await;
+    assert_eq!(rekeyed.json, listed.json);
+    // Methods saved under a replaced connection (another processor
+    // account) are not offered.
+    let stripe = w
+        .api(
+            "PUT",
+            "/api/crm/account/processor",
+            Some(
+                json!({ "kind": "stripe", "secret_key": "sk_test_replacement",
+                "publishable_key": "pk_test_replacement", "webhook_secret": "whsec_replacement" }),
+            ),
+        )
+        .await;
+    assert_eq!(stripe.status, StatusCode::OK, "{}", stripe.text);
     let replaced = w.api("GET", &path, None).await;
     assert_eq!(replaced.json, json!({ "data": [] }));
 }

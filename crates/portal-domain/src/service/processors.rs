@@ -104,8 +104,9 @@ impl ProcessorSettings {
     }
 
     /// Connects a processor, replacing any other, then checks the
-    /// connection and records how it went. Methods saved under a replaced
-    /// connection stay behind, unused.
+    /// connection and records how it went. New keys for the same processor
+    /// account keep the connection; methods saved under a replaced one stay
+    /// behind, unused.
     ///
     /// # Errors
     /// [`ProcessorSettingsError::Invalid`] for malformed credentials.
@@ -118,7 +119,19 @@ impl ProcessorSettings {
         if !self.connector.offers(credentials.kind()) {
             return Err(ProcessorSettingsError::NotOffered(credentials.kind()));
         }
-        let id = ConnectionId::generate(self.env.random());
+        // New keys for the same processor account (the same kind and
+        // public identity: publishable key, login id and environment) keep
+        // the connection, so its customers, saved methods and payments in
+        // flight stay reachable; another account starts afresh.
+        let same_account = self
+            .store
+            .connection(account.id)
+            .await?
+            .filter(|r| r.kind == credentials.kind() && r.public == credentials.public_text());
+        let (id, created_at) = match same_account {
+            Some(record) => (record.id, record.created_at),
+            None => (ConnectionId::generate(self.env.random()), self.env.now()),
+        };
         let sealed = self.env.config().server_key.seal(
             self.env.random(),
             &ProcessorConnection::seal_context(account.id, id),
@@ -130,7 +143,7 @@ impl ProcessorSettings {
             kind: credentials.kind(),
             public: credentials.public_text(),
             sealed_secrets: sealed,
-            created_at: self.env.now(),
+            created_at,
             health: ConnectionHealth::default(),
         };
         self.batches

@@ -871,3 +871,36 @@ fn reconciliation_goes_on_where_the_last_pass_stopped() {
         "back to the start next time"
     );
 }
+
+#[test]
+fn new_keys_for_the_same_processor_account_keep_its_methods_and_payments() {
+    let p = pay_world();
+    let method = block_on(p.w.s.methods.finish_add(
+        &p.ctx,
+        &BrowserToken::parse("tok_a").unwrap(),
+        false,
+        &browser(),
+    ))
+    .unwrap();
+    let connection = |p: &Pay| match block_on(p.w.s.processors.status(&p.w.account)).unwrap() {
+        crate::service::ProcessorStatus::Connected { connection, .. } => connection,
+        crate::service::ProcessorStatus::NotConfigured => panic!("connected"),
+    };
+    let before = connection(&p);
+    // A rotated webhook secret: the same (test) processor account.
+    block_on(p.w.s.processors.connect(
+        &p.w.account,
+        ProcessorCredentials::Test {
+            webhook_secret: Secret::new("whsec_test_rotated_0123456789"),
+        },
+    ))
+    .unwrap();
+    assert_eq!(connection(&p), before);
+    let page = block_on(p.w.s.methods.page(&p.ctx)).unwrap();
+    assert_eq!(page.methods.len(), 1);
+    assert_eq!(page.methods[0].id, method.id);
+    let record = block_on(p.w.store.connection(p.w.account.id))
+        .unwrap()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&record.sealed_secrets).contains("rotated"));
+}
