@@ -383,8 +383,23 @@ async fn refunds_of_processor_payments_go_through_the_processor_first() {
     assert_eq!(after.json["refundable"], 7_500);
     assert_eq!(after.json["refunds"].as_array().unwrap().len(), 1);
 
-    // Disconnected (or replaced), its processor can no longer refund it.
+    // New keys for the same processor account still refund it.
     w.connect_test_processor().await;
+    let rekeyed = refund(1_000).await;
+    assert_eq!(rekeyed.status, StatusCode::CREATED, "{}", rekeyed.text);
+    // Replaced by another processor account, or disconnected, its
+    // processor can no longer refund it.
+    let stripe = w
+        .api(
+            "PUT",
+            "/api/crm/account/processor",
+            Some(
+                json!({ "kind": "stripe", "secret_key": "sk_test_replacement",
+                "publishable_key": "pk_test_replacement", "webhook_secret": "whsec_replacement" }),
+            ),
+        )
+        .await;
+    assert_eq!(stripe.status, StatusCode::OK, "{}", stripe.text);
     let replaced = refund(1_000).await;
     assert_eq!(
         (replaced.status, replaced.json["error"]["code"].as_str()),
@@ -396,9 +411,9 @@ async fn refunds_of_processor_payments_go_through_the_processor_first() {
     let gone = refund(1_000).await;
     assert_eq!(gone.json["error"]["code"], "processor_disconnected");
     let after = w.api("GET", &format!("/api/crm/payments/{id}"), None).await;
-    assert_eq!(after.json["refundable"], 7_500);
+    assert_eq!(after.json["refundable"], 6_500);
     let invoice = w
         .api("GET", &format!("/api/crm/invoices/{invoice}"), None)
         .await;
-    assert_eq!(invoice.json["amount_paid"], 7_500);
+    assert_eq!(invoice.json["amount_paid"], 6_500);
 }

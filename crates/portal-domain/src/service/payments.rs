@@ -474,6 +474,10 @@ impl Payments {
         charge: &ProcessorCharge,
         refund: &Refund,
     ) -> Result<(), PaymentError> {
+        // Another connection (or none) cannot refund it, whatever it is.
+        if self.processors.connection_id(account.id).await? != Some(charge.connection_id) {
+            return Err(PaymentError::ProcessorDisconnected);
+        }
         let connected = self
             .processors
             .connected(account.id)
