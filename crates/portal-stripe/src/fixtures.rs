@@ -225,6 +225,21 @@ fn a_failed_payment_intent_event_fails_it_with_a_message() {
 }
 
 #[test]
+fn an_off_session_charge_asking_for_authentication_is_no_failure() {
+    // Stripe sends payment_failed for an off-session charge whose bank
+    // asks for 3-D Secure; the portal is showing that challenge.
+    let body = EVENT_FAILED.replace(
+        "\"code\": \"card_declined\"",
+        "\"code\": \"authentication_required\"",
+    );
+    assert_ne!(body, EVENT_FAILED);
+    let headers = signed(&body, 1_684_992_786, "");
+    let events = parse(&body, &headers, 1_684_992_786).unwrap();
+    assert_eq!(events[0].event_type, "payment_intent.payment_failed");
+    assert_eq!(events[0].effect, EventEffect::Ignored);
+}
+
+#[test]
 fn any_v1_signature_may_match_during_a_secret_roll() {
     let headers = signed(EVENT_SUCCEEDED, 1_680_800_506, "v1=00ff00ff,");
     assert!(parse(EVENT_SUCCEEDED, &headers, 1_680_800_506).is_ok());
