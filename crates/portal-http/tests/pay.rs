@@ -144,7 +144,7 @@ async fn a_declined_card_says_why_and_leaves_the_invoice_unpaid() {
     let again = values_after(&shown.text, "class=\"try-again\"", "action");
     assert_eq!(again, ["/portal/pay"]);
     let invoices = values_after(&shown.text, "name=\"invoice\"", "value");
-    assert_eq!(invoices, [p.big.clone()]);
+    assert_eq!(invoices, std::slice::from_ref(&p.big));
     let fresh = p.post(&again[0], &format!("invoice={}", p.big)).await;
     assert_eq!(fresh.status, StatusCode::OK);
     assert_ne!(pay_action(&fresh), "", "a new checkout");
