@@ -290,7 +290,7 @@ impl PaymentMethods {
             Ok(()) | Err(ProcessorError::NotFound) => {}
             Err(other) => return Err(MethodError::from_processor(other)),
         }
-        let batch = Batch::new()
+        let remove = Batch::new()
             .with(Write::RemoveMethod {
                 account: ctx.account.id,
                 id,
@@ -300,10 +300,52 @@ impl PaymentMethods {
                 info,
                 AuditAction::PaymentMethodRemoved,
             )));
-        if !self.batches.commit(&batch).await? {
+        // The default gone, the oldest method left takes its place, at the
+        // processor first; if the processor refuses, the client simply
+        // has no default until choosing one.
+        let successor = match method.is_default {
+            true => self.successor(&connected, ctx, &customer, id).await?,
+            false => None,
+        };
+        if let Some(next) = successor {
+            let with_default = remove.clone().with(Write::SetDefaultMethod {
+                account: ctx.account.id,
+                id: next,
+            });
+            if self.batches.commit(&with_default).await? {
+                return Ok(());
+            }
+        }
+        if !self.batches.commit(&remove).await? {
             return Err(MethodError::NotFound);
         }
         Ok(())
+    }
+
+    /// The method that becomes the default when `removed` (the default)
+    /// goes: the oldest of the others, made the default at the processor.
+    async fn successor(
+        &self,
+        connected: &Connected,
+        ctx: &SessionContext,
+        customer: &ProcessorCustomer,
+        removed: PaymentMethodId,
+    ) -> Result<Option<PaymentMethodId>, MethodError> {
+        let others = self
+            .store
+            .methods(ctx.account.id, connected.connection.id, ctx.client.id)
+            .await?;
+        let Some(next) = others.into_iter().find(|m| m.id != removed) else {
+            return Ok(None);
+        };
+        let outcome = connected
+            .processor
+            .set_default(&customer.reference, &next.reference)
+            .await;
+        self.settings
+            .record(connected, outcome.as_ref().err())
+            .await;
+        Ok(outcome.is_ok().then_some(next.id))
     }
 
     /// The session client's method with this id under the current

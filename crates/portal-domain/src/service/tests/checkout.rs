@@ -501,6 +501,19 @@ fn saved_methods_are_added_made_default_and_removed_at_the_processor_first() {
     block_on(p.w.s.methods.remove(&p.ctx, first.id, &browser())).unwrap();
     let page = block_on(p.w.s.methods.page(&p.ctx)).unwrap();
     assert_eq!(page.methods.len(), 1);
+    // Removing the default makes the oldest method left the default, at
+    // the processor too.
+    let third = add("tok_c").unwrap();
+    block_on(p.w.s.methods.remove(&p.ctx, second.id, &browser())).unwrap();
+    let page = block_on(p.w.s.methods.page(&p.ctx)).unwrap();
+    assert_eq!(page.methods.len(), 1);
+    assert_eq!(page.methods[0].id, third.id);
+    assert!(page.methods[0].is_default);
+    assert_eq!(
+        p.processor.calls().last(),
+        Some(&Call::SetDefault(third.reference.to_string()))
+    );
+    let second = third;
     assert!(
         p.processor
             .calls()
