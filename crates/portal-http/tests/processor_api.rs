@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use common::openapi::document;
-use common::{Answer, BASE, World, set_cookie};
-use portal_domain::ports::SessionContext;
+use common::paying::session;
+use common::{Answer, BASE, World};
 use portal_domain::service::{PortalConfig, Services};
 use portal_domain::testing::{RecordingMailer, SeededRandom};
 use portal_domain::{
@@ -431,21 +431,6 @@ async fn credentials_sealed_under_another_server_key_are_reported_not_used() {
     assert_eq!(check.status, StatusCode::OK, "{}", check.text);
 }
 
-/// The contact of the last emailed link, signed in: what the portal's
-/// method and pay flows run for.
-async fn signed_in(w: &World) -> SessionContext {
-    let redeemed = w
-        .form(&w.link_path(), "", &[("sec-fetch-site", "same-origin")])
-        .await;
-    let cookie = set_cookie(&redeemed).expect("a session cookie");
-    let (_, secret) = cookie.split_once('=').unwrap();
-    w.services
-        .sessions
-        .authenticate(Some(secret))
-        .await
-        .expect("a live session")
-}
-
 #[tokio::test]
 async fn a_clients_saved_methods_are_listed_for_its_own_account_only() {
     let w = World::new().await;
@@ -460,7 +445,7 @@ async fn a_clients_saved_methods_are_listed_for_its_own_account_only() {
     assert_eq!(none.json, json!({ "data": [] }));
 
     w.connect_test_processor().await;
-    let ctx = signed_in(&w).await;
+    let ctx = session(&w).await;
     let info = ClientInfo::new(None, Some("Mozilla/5.0"));
     for scenario in [Scenario::VisaSuccess, Scenario::BankSuccess] {
         w.services

@@ -8,27 +8,14 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::billed::acme;
-use common::{Answer, World, set_cookie};
+use common::paying::session;
+use common::{Answer, World};
 use portal_domain::ports::SessionContext;
 use portal_domain::service::{PayOutcome, PayRequest, PayWith};
 use portal_domain::{ClientInfo, ProcessorRef};
 use portal_test_processor::{EventBody, Scenario, SignedWebhook, TestProcessor, TestToken};
 use portal_test_support::cards::assert_no_card_numbers;
 use serde_json::{Value, json};
-
-/// The contact of the last emailed link, signed in to the portal.
-async fn signed_in(w: &World) -> SessionContext {
-    let redeemed = w
-        .form(&w.link_path(), "", &[("sec-fetch-site", "same-origin")])
-        .await;
-    let cookie = set_cookie(&redeemed).expect("a session cookie");
-    let (_, secret) = cookie.split_once('=').unwrap();
-    w.services
-        .sessions
-        .authenticate(Some(secret))
-        .await
-        .expect("a live session")
-}
 
 /// Pays `invoice` in full from the portal with a fresh `scenario` method.
 async fn pay(w: &World, ctx: &SessionContext, invoice: &str, scenario: Scenario) -> PayOutcome {
@@ -75,7 +62,7 @@ async fn processor(w: &World) -> TestProcessor {
 async fn processing(scenario: Scenario) -> (World, String, String, ProcessorRef) {
     let (w, _, _, _, small) = acme().await;
     w.connect_test_processor().await;
-    let ctx = signed_in(&w).await;
+    let ctx = session(&w).await;
     let outcome = pay(&w, &ctx, &small, scenario).await;
     let PayOutcome::Processing(payment) = outcome else {
         panic!("a bank debit is processing: {outcome:?}");

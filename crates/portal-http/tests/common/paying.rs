@@ -67,6 +67,18 @@ pub async fn sign_in(w: &World) -> String {
     set_cookie(&redeemed).expect("a session cookie")
 }
 
+/// The contact of the latest emailed link, signed in: the session the
+/// portal's services see (for tests that drive them directly).
+pub async fn session(w: &World) -> portal_domain::ports::SessionContext {
+    let cookie = sign_in(w).await;
+    let (_, secret) = cookie.split_once('=').unwrap();
+    w.services
+        .sessions
+        .authenticate(Some(secret))
+        .await
+        .expect("a live session")
+}
+
 /// A fresh browser token for a test card or bank account.
 pub fn token(scenario: Scenario) -> String {
     TestToken::fresh(scenario).to_string()
