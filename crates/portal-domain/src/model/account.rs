@@ -4,8 +4,9 @@ use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::branding::AccentColour;
 use super::ids::{AccountId, ApiKeyId};
-use super::text::{Name, ValidationError};
+use super::text::{Address, Name, PaymentInstructions, ValidationError};
 use super::token::TokenHash;
 
 /// A business using the portal.
@@ -70,6 +71,25 @@ impl TimeZone {
         now.with_timezone(&self.0).date_naive()
     }
 
+    /// The first instant of `date` in this zone (the first instant after
+    /// midnight where a clock change skips it).
+    pub fn start_of(&self, date: chrono::NaiveDate) -> DateTime<Utc> {
+        use chrono::TimeZone as _;
+        let mut at = date.and_time(chrono::NaiveTime::MIN);
+        for _ in 0..24 {
+            if let Some(local) = self.0.from_local_datetime(&at).earliest() {
+                return local.with_timezone(&Utc);
+            }
+            at += Duration::hours(1);
+        }
+        at.and_utc()
+    }
+
+    /// The date of `at` in this zone.
+    pub fn date_of(&self, at: DateTime<Utc>) -> chrono::NaiveDate {
+        at.with_timezone(&self.0).date_naive()
+    }
+
     /// `now` in this zone, for showing a time.
     pub fn local(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
         at.with_timezone(&self.0).naive_local()
@@ -115,6 +135,13 @@ pub struct AccountSettings {
     /// Whether clients may pay less than an invoice's whole balance in
     /// the portal.
     pub allow_partial_payments: bool,
+    /// The business's postal address, under its name on every document.
+    pub address: Option<Address>,
+    /// The colour of headings and rules on documents.
+    pub accent_colour: AccentColour,
+    /// How to pay without the portal: printed on invoice PDFs, and sent
+    /// instead of a link to clients whose portal is off.
+    pub payment_instructions: Option<PaymentInstructions>,
 }
 
 /// Inclusive bounds of each duration setting.
@@ -133,6 +160,9 @@ impl Default for AccountSettings {
             public_url: None,
             time_zone: TimeZone::UTC,
             allow_partial_payments: false,
+            address: None,
+            accent_colour: AccentColour::DEFAULT,
+            payment_instructions: None,
         }
     }
 }
@@ -147,6 +177,11 @@ pub struct SettingsPatch {
     pub public_url: Option<Option<PublicUrl>>,
     pub time_zone: Option<TimeZone>,
     pub allow_partial_payments: Option<bool>,
+    /// `Some(None)` clears the address.
+    pub address: Option<Option<Address>>,
+    pub accent_colour: Option<AccentColour>,
+    /// `Some(None)` clears the instructions.
+    pub payment_instructions: Option<Option<PaymentInstructions>>,
 }
 
 impl AccountSettings {
@@ -165,6 +200,11 @@ impl AccountSettings {
             allow_partial_payments: patch
                 .allow_partial_payments
                 .unwrap_or(self.allow_partial_payments),
+            address: patch.address.unwrap_or_else(|| self.address.clone()),
+            accent_colour: patch.accent_colour.unwrap_or(self.accent_colour),
+            payment_instructions: patch
+                .payment_instructions
+                .unwrap_or_else(|| self.payment_instructions.clone()),
         };
         next.validate()?;
         Ok(next)

@@ -42,10 +42,17 @@ pub enum AuditAction {
     /// recorded as failed): the ledger keeps its record, and an operator
     /// must look at the processor.
     PaymentOutcomeDisputed,
+    /// The contact downloaded a document's PDF.
+    DocumentDownloaded,
+    /// The contact downloaded a payment's receipt PDF.
+    ReceiptDownloaded,
+    /// The contact downloaded a statement; the event's detail says which
+    /// range and format.
+    StatementDownloaded,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 18] = [
         Self::DocumentSent,
         Self::LinkIssued,
         Self::SessionStarted,
@@ -61,6 +68,9 @@ impl AuditAction {
         Self::PaymentMethodDefaulted,
         Self::PaymentMethodRemoved,
         Self::PaymentOutcomeDisputed,
+        Self::DocumentDownloaded,
+        Self::ReceiptDownloaded,
+        Self::StatementDownloaded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +90,9 @@ impl AuditAction {
             Self::PaymentMethodDefaulted => "payment_method_defaulted",
             Self::PaymentMethodRemoved => "payment_method_removed",
             Self::PaymentOutcomeDisputed => "payment_outcome_disputed",
+            Self::DocumentDownloaded => "document_downloaded",
+            Self::ReceiptDownloaded => "receipt_downloaded",
+            Self::StatementDownloaded => "statement_downloaded",
         }
     }
 
@@ -102,4 +115,7 @@ pub struct AuditEvent {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
     pub occurred_at: DateTime<Utc>,
+    /// What the action concerned beyond the ids above, as plain text
+    /// (which statement range and format was downloaded).
+    pub detail: Option<String>,
 }

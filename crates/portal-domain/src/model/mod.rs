@@ -3,6 +3,7 @@
 
 mod account;
 mod audit;
+mod branding;
 mod client;
 mod document;
 mod email;
@@ -20,6 +21,8 @@ mod processor;
 mod request;
 mod server_key;
 mod session;
+mod sheet;
+mod statement;
 mod text;
 mod token;
 
@@ -28,6 +31,7 @@ pub use account::{
     SESSION_LIFETIME_BOUNDS, SettingsPatch, TimeZone,
 };
 pub use audit::{AuditAction, AuditEvent};
+pub use branding::{AccentColour, Logo, LogoError, LogoFormat};
 pub use client::{Client, ClientPatch, Contact, ContactPatch};
 pub use document::{
     Document, DocumentAction, DocumentInput, DocumentKind, DocumentRecord, DocumentStatus,
@@ -63,6 +67,17 @@ pub use processor::{
 };
 pub use request::ClientInfo;
 pub use server_key::{SealError, ServerKey};
+pub use sheet::{
+    Fact, InvoiceSheet, Letterhead, ReceiptLine, ReceiptSheet, Sheet, SheetDate, SheetLine, SheetMeta,
+    SheetRow, SheetSection, StatementSheet,
+};
+pub use statement::{
+    Aging, EntryKind, InvoiceCursor, MAX_STATEMENT_YEARS, PaymentCursor, SectionStatement,
+    SectionStep, SectionSummary, Statement, StatementEntry, StatementError, StatementInvoice,
+    StatementPayment, StatementRange, StatementRefund, StatementSection, parse_date, section_of,
+};
 pub use session::{PortalSession, RevokeReason, SessionStatus, TOUCH_INTERVAL};
-pub use text::{Description, DocumentNumber, Name, Reference, ValidationError};
+pub use text::{
+    Address, Description, DocumentNumber, Name, PaymentInstructions, Reference, ValidationError,
+};
 pub use token::{ApiKey, Token, TokenHash};

@@ -258,6 +258,27 @@ impl Money {
     }
 }
 
+impl Money {
+    /// The amount as a plain decimal with a dot and no grouping, as
+    /// spreadsheets read it: `1234.50`, `-0.05`, `300`.
+    pub fn decimal(&self) -> String {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let digits = u32::from(self.currency.minor_digits);
+        let scale = 10u64.pow(digits);
+        let abs = self.minor.unsigned_abs();
+        if digits == 0 {
+            format!("{sign}{abs}")
+        } else {
+            format!(
+                "{sign}{}.{:0width$}",
+                abs / scale,
+                abs % scale,
+                width = digits as usize
+            )
+        }
+    }
+}
+
 /// Formats for people: `$1,234.56`, `€0.50`, `KWD 1.250`, `-¥300`.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -299,6 +320,15 @@ mod tests {
 
     fn cur(code: &str) -> Currency {
         Currency::parse("currency", code).unwrap()
+    }
+
+    #[test]
+    fn decimals_are_plain_with_a_dot() {
+        assert_eq!(Money::new(123_450, cur("USD")).decimal(), "1234.50");
+        assert_eq!(Money::new(-5, cur("EUR")).decimal(), "-0.05");
+        assert_eq!(Money::new(300, cur("JPY")).decimal(), "300");
+        assert_eq!(Money::new(1250, cur("KWD")).decimal(), "1.250");
+        assert_eq!(Money::new(0, cur("USD")).decimal(), "0.00");
     }
 
     #[test]

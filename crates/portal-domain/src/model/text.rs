@@ -160,6 +160,16 @@ text_type!(
     /// transfer's reference.
     Reference, max = 200, multiline = false
 );
+text_type!(
+    /// A business's postal address as it heads its documents, one line
+    /// per line.
+    Address, max = 500, multiline = true
+);
+text_type!(
+    /// How a client pays without the portal (bank details, a postal
+    /// address for cheques), printed on invoices and in invoice emails.
+    PaymentInstructions, max = 2000, multiline = true
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@
 mod batch;
 mod mail;
 mod processor;
+mod render;
 mod store;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,7 @@ pub use crate::model::Email;
 pub use batch::{Batch, Write};
 pub use mail::{MailError, Mailer};
 pub use processor::*;
+pub use render::{Pdf, RenderError, Renderer};
 pub use store::*;
 
 /// The current time. Behind a port so expiry rules are testable.

@@ -4,7 +4,7 @@
 //! the request's cursor in the list's stated order.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Batch, StoreResult};
 use crate::model::{
@@ -14,6 +14,9 @@ use crate::model::{
     LinkRequestCounts, LinkRequestPolicy, MagicLink, OutboxId, OutboxMessage, OutboxStatus,
     PageRequest, Payment, PaymentId, PaymentMethodId, PortalSession, ProcessorCustomer,
     ProcessorKind, ProcessorRef, RevokeReason, SessionId, StoredMethod, StoredResponse, TokenHash,
+};
+use crate::model::{
+    Currency, InvoiceCursor, Logo, PaymentCursor, StatementInvoice, StatementPayment,
 };
 
 /// Accounts and their API keys.
@@ -185,6 +188,62 @@ pub trait PaymentStore: Send + Sync {
         filter: PaymentFilter,
         page: &PageRequest,
     ) -> StoreResult<Vec<Payment>>;
+}
+
+/// An account's logo, kept apart from the account (which every request
+/// reads) because it is large.
+#[async_trait]
+pub trait LogoStore: Send + Sync {
+    async fn logo(&self, account: AccountId) -> StoreResult<Option<Logo>>;
+    /// Replaces the account's logo, or removes it with `None`.
+    async fn set_logo(
+        &self,
+        account: AccountId,
+        logo: Option<&Logo>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+}
+
+/// Which part of a client's history a statement page reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatementScope {
+    pub account: AccountId,
+    pub client: ClientId,
+    pub currency: Currency,
+    /// At most this many items.
+    pub limit: usize,
+}
+
+/// What statements read: lean rows, a page at a time, so a statement of
+/// any length is built in constant memory.
+#[async_trait]
+pub trait StatementStore: Send + Sync {
+    /// The currencies of the client's statement entries (its sent, not
+    /// void invoices and its succeeded payments), by code.
+    async fn statement_currencies(
+        &self,
+        account: AccountId,
+        client: ClientId,
+    ) -> StoreResult<Vec<Currency>>;
+    /// The client's invoices in the scope's currency that are sent and
+    /// not void (open, partially paid or paid), issued on or before
+    /// `through`, after `after`, by issue date then id; each with its
+    /// whole ledger.
+    async fn statement_invoices(
+        &self,
+        scope: StatementScope,
+        through: NaiveDate,
+        after: Option<InvoiceCursor>,
+    ) -> StoreResult<Vec<StatementInvoice>>;
+    /// The client's succeeded payments in the scope's currency received
+    /// before `before`, after `after`, by time received then id; each with
+    /// every refund made of it, oldest first.
+    async fn statement_payments(
+        &self,
+        scope: StatementScope,
+        before: DateTime<Utc>,
+        after: Option<PaymentCursor>,
+    ) -> StoreResult<Vec<StatementPayment>>;
 }
 
 /// Everything a valid session cookie resolves to, read in one go.
@@ -510,6 +569,8 @@ pub trait Store:
     + OutboxStore
     + IdempotencyStore
     + ProcessorStore
+    + LogoStore
+    + StatementStore
     + BatchStore
 {
     /// Checks the store answers and its schema is up to date (for

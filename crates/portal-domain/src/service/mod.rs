@@ -129,6 +129,7 @@ impl Env {
             ip: None,
             user_agent: None,
             occurred_at: self.now(),
+            detail: None,
         })
     }
 
@@ -185,6 +186,11 @@ impl EventBuilder {
     pub(crate) fn from(mut self, info: &ClientInfo) -> Self {
         self.0.ip = info.ip;
         self.0.user_agent.clone_from(&info.user_agent);
+        self
+    }
+
+    pub(crate) fn detail(mut self, detail: String) -> Self {
+        self.0.detail = Some(detail);
         self
     }
 
