@@ -4,6 +4,7 @@ pub mod model;
 pub mod notify;
 pub mod ports;
 pub mod service;
+pub mod sheets;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -259,6 +259,15 @@ impl Money {
 }
 
 impl Money {
+    /// The amount, or zero when it is negative.
+    pub const fn max_zero(self) -> Self {
+        if self.minor < 0 {
+            Self::zero(self.currency)
+        } else {
+            self
+        }
+    }
+
     /// The amount as a plain decimal with a dot and no grouping, as
     /// spreadsheets read it: `1234.50`, `-0.05`, `300`.
     pub fn decimal(&self) -> String {

@@ -117,10 +117,28 @@ pub fn document_email(
             });
             blocks.push(link_notice(account, link.expires_at));
         }
-        None => blocks.push(Block::Paragraph(format!(
-            "Reply to this email if you have questions or need payment instructions from {}.",
-            account.name
-        ))),
+        None => {
+            if document.kind() != DocumentKind::Contract {
+                blocks.push(Block::Paragraph(format!(
+                    "The {} is attached as a PDF.",
+                    kind.to_lowercase()
+                )));
+            }
+            match (&account.settings.payment_instructions, document.kind()) {
+                (Some(instructions), DocumentKind::Invoice) => {
+                    blocks.push(Block::Paragraph("How to pay:".to_owned()));
+                    blocks.push(Block::Paragraph(instructions.to_string()));
+                    blocks.push(Block::Note(format!(
+                        "Reply to this email if you have questions for {}.",
+                        account.name
+                    )));
+                }
+                _ => blocks.push(Block::Paragraph(format!(
+                    "Reply to this email if you have questions or need payment instructions from {}.",
+                    account.name
+                ))),
+            }
+        }
     }
     compose(
         account,

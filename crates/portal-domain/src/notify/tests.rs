@@ -125,6 +125,25 @@ fn invoice_email_without_a_portal() {
 }
 
 #[test]
+fn invoice_email_without_a_portal_carries_the_payment_instructions() {
+    let doc = document(DocumentKind::Invoice, NaiveDate::from_ymd_opt(2026, 12, 2));
+    let mut account = account();
+    account.settings.payment_instructions = Some(
+        crate::model::PaymentInstructions::parse(
+            "payment_instructions",
+            "Wire to IBAN GB33 BUKB 2020 1555 5555 55\nReference: INV-1001 <b>now</b>",
+        )
+        .unwrap(),
+    );
+    let email = document_email(&account, &contact(), &doc, None);
+    html_says_the_same(&email);
+    assert!(!email.html.contains("href="));
+    assert!(email.text.contains("GB33 BUKB 2020 1555 5555 55"));
+    assert!(email.html.contains("&lt;b&gt;now&lt;/b&gt;"));
+    insta::assert_snapshot!(render(&email));
+}
+
+#[test]
 fn estimate_and_contract_emails() {
     let estimate = document(
         DocumentKind::Estimate,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Account, AuditAction, ClientId, ContactId, Cursor, Document, DocumentAction, DocumentId,
+    Account, Attachment, AuditAction, ClientId, ContactId, Cursor, Document, DocumentAction, DocumentId,
     DocumentInput, DocumentKind, EmailAddress, InvalidTransition, LinkPurpose, OutboxId,
     OutboxTopic, Page, PageRequest, ValidationError,
 };
@@ -16,6 +16,7 @@ use crate::ports::{
     Batch, BatchStore, Conflict, CrmStore, DocumentFilter, DocumentStore, Store, StoreError, Write,
 };
 
+use super::downloads::{DownloadError, Downloads};
 use super::links::Links;
 use super::{Env, UPDATE_ATTEMPTS};
 
@@ -45,6 +46,10 @@ pub enum DocumentError {
         "the client's portal was turned off, or the contact changed, while the document was being sent; send it again"
     )]
     PortalClosedMeanwhile,
+    /// The PDF that goes with the email could not be rendered; nothing
+    /// was sent.
+    #[error("{0}")]
+    Render(String),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -77,6 +82,7 @@ pub struct Documents {
     crm: Arc<dyn CrmStore>,
     batches: Arc<dyn BatchStore>,
     links: Links,
+    downloads: Downloads,
     env: Env,
 }
 
@@ -87,8 +93,9 @@ impl std::fmt::Debug for Documents {
 }
 
 impl Documents {
-    pub(crate) fn new(store: &Arc<dyn Store>, links: Links, env: Env) -> Self {
+    pub(crate) fn new(store: &Arc<dyn Store>, links: Links, downloads: Downloads, env: Env) -> Self {
         Self {
+            downloads,
             store: store.clone(),
             crm: store.clone(),
             batches: store.clone(),
@@ -223,12 +230,28 @@ impl Documents {
                     LinkPurpose::DocumentSent,
                 )
             });
-            let email = notify::document_email(
+            let mut email = notify::document_email(
                 account,
                 &contact,
                 &sent,
                 link.as_ref().map(|l| l.email_link()),
             );
+            if link.is_none() && sent.kind() != DocumentKind::Contract {
+                // Without a portal the PDF is the document: it goes along.
+                let pdf = self
+                    .downloads
+                    .render_invoice(account, &client, &sent)
+                    .await
+                    .map_err(|e| match e {
+                        DownloadError::Store(e) => DocumentError::from(e),
+                        other => DocumentError::Render(other.to_string()),
+                    })?;
+                email.attachments.push(Attachment {
+                    filename: pdf.filename,
+                    content_type: "application/pdf".to_owned(),
+                    content: pdf.bytes,
+                });
+            }
             let message = self.env.email(
                 account.id,
                 OutboxTopic::DocumentSent,

@@ -8,6 +8,7 @@ mod accounts;
 mod checkout;
 mod crm;
 mod documents;
+mod downloads;
 mod idempotency;
 mod links;
 mod methods;
@@ -28,7 +29,7 @@ use crate::model::{
     DocumentId, Email, LinkId, LinkRequestPolicy, OutboxId, OutboxMessage, OutboxPayload,
     OutboxPolicy, OutboxTopic, PaymentId, PublicUrl, ServerKey, SessionId,
 };
-use crate::ports::{Clock, Mailer, ProcessorConnector, RandomSource, Store};
+use crate::ports::{Clock, Mailer, ProcessorConnector, RandomSource, Renderer, Store};
 
 pub use access::{AccessError, SessionDetails, SessionError, Sessions};
 pub use accounts::{
@@ -40,6 +41,10 @@ pub use checkout::{
 };
 pub use crm::{ClientUpdate, ContactUpdate, Crm, CrmError};
 pub use documents::{DocumentError, Documents, SentDocument};
+pub use downloads::{
+    DownloadError, Downloads, RenderedPdf, Requester, STATEMENT_PAGE, StatementEvent,
+    StatementFormat, StatementStream, statement_filename,
+};
 pub use idempotency::{Begin, Idempotency, IdempotencyError, Replay, Ticket};
 pub use links::{
     IssuedLink, LinkError, LinkPreview, LinkRejection, Links, RedeemError, Redeemed,
@@ -210,6 +215,7 @@ pub struct Services {
     pub accounts: Accounts,
     pub crm: Crm,
     pub documents: Documents,
+    pub downloads: Downloads,
     pub links: Links,
     pub sessions: Sessions,
     pub views: PortalViews,
@@ -236,6 +242,7 @@ impl Services {
         store: Arc<dyn Store>,
         mailer: Arc<dyn Mailer>,
         connector: Arc<dyn ProcessorConnector>,
+        renderer: Arc<dyn Renderer>,
         clock: Arc<dyn Clock>,
         random: Arc<dyn RandomSource>,
         config: PortalConfig,
@@ -246,9 +253,10 @@ impl Services {
             config: Arc::new(config),
         };
         let links = Links::new(&store, env.clone());
+        let downloads = Downloads::new(store.clone(), renderer, env.clone());
         let processors = ProcessorSettings::new(&store, connector, env.clone());
         let methods = PaymentMethods::new(&store, processors.clone(), env.clone());
-        let payments = Payments::new(&store, processors.clone(), env.clone());
+        let payments = Payments::new(&store, processors.clone(), downloads.clone(), env.clone());
         let checkouts = Checkouts::new(
             &store,
             processors.clone(),
@@ -259,7 +267,8 @@ impl Services {
         Self {
             accounts: Accounts::new(store.clone(), env.clone()),
             crm: Crm::new(&store, env.clone()),
-            documents: Documents::new(&store, links.clone(), env.clone()),
+            documents: Documents::new(&store, links.clone(), downloads.clone(), env.clone()),
+            downloads,
             sessions: Sessions::new(&store, links.clone(), env.clone()),
             views: PortalViews::new(&store, env.clone()),
             payments,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Account, Allocation, AuditAction, Client, ClientId, ClientInfo, Contact, ContactId, Currency,
+    Account, Allocation, Attachment, AuditAction, Client, ClientId, ClientInfo, Contact, ContactId, Currency,
     Cursor, Description, Document, DocumentId, DocumentKind, DocumentStatus, EmailAddress,
     LedgerError, ManualKind, MethodDetails, Money, OutboxTopic, Page, PageRequest, Payment,
     PaymentId, PaymentMethod, PaymentRecord, PaymentStatus, ProcessorCharge, ProcessorRef,
@@ -22,6 +22,7 @@ use crate::ports::{
     RefundRequest, Store, StoreError, Write,
 };
 
+use super::downloads::Downloads;
 use super::processors::{ProcessorSettings, ProcessorSettingsError};
 use super::{Env, UPDATE_ATTEMPTS};
 
@@ -147,6 +148,7 @@ pub struct Payments {
     crm: Arc<dyn CrmStore>,
     batches: Arc<dyn BatchStore>,
     processors: ProcessorSettings,
+    downloads: Downloads,
     env: Env,
 }
 
@@ -157,8 +159,14 @@ impl std::fmt::Debug for Payments {
 }
 
 impl Payments {
-    pub(crate) fn new(store: &Arc<dyn Store>, processors: ProcessorSettings, env: Env) -> Self {
+    pub(crate) fn new(
+        store: &Arc<dyn Store>,
+        processors: ProcessorSettings,
+        downloads: Downloads,
+        env: Env,
+    ) -> Self {
         Self {
+            downloads,
             payments: store.clone(),
             documents: store.clone(),
             crm: store.clone(),
@@ -166,6 +174,33 @@ impl Payments {
             processors,
             env,
         }
+    }
+
+    /// The receipt PDF for a receipt email, rendered once for all its
+    /// recipients. A receipt that cannot be rendered does not hold the
+    /// payment back: the email still carries every figure, and the PDF
+    /// stays downloadable from the portal.
+    async fn receipt_attachment(
+        &self,
+        account: &Account,
+        client: &Client,
+        payment: &Payment,
+        invoices: &[Document],
+        recipients: &[Contact],
+    ) -> Option<Attachment> {
+        if recipients.is_empty() {
+            return None;
+        }
+        let bytes = self
+            .downloads
+            .render_receipt_of(account, client, payment, invoices)
+            .await
+            .ok()?;
+        Some(Attachment {
+            filename: crate::sheets::receipt_filename(payment),
+            content_type: "application/pdf".to_owned(),
+            content: bytes,
+        })
     }
 
     /// # Errors
@@ -305,8 +340,13 @@ impl Payments {
                     .payment(payment.id())
                     .build(),
             ));
+            let receipt = self
+                .receipt_attachment(account, &client, &payment, &updated, &recipients)
+                .await;
             for contact in &recipients {
-                let email = notify::receipt_email(account, contact, &payment, &settled, &still_due);
+                let mut email =
+                    notify::receipt_email(account, contact, &payment, &settled, &still_due);
+                email.attachments.extend(receipt.clone());
                 batch.push(Write::Enqueue(self.env.email(
                     account.id,
                     OutboxTopic::Receipt,
@@ -608,9 +648,13 @@ impl Payments {
                         applied: a.amount,
                     })
                     .collect();
+                let receipt = self
+                    .receipt_attachment(account, &client, &next, &invoices, &recipients)
+                    .await;
                 for contact in &recipients {
-                    let email =
+                    let mut email =
                         notify::receipt_email(account, contact, &next, &settled, &still_due);
+                    email.attachments.extend(receipt.clone());
                     batch.push(Write::Enqueue(self.env.email(
                         account.id,
                         OutboxTopic::Receipt,

@@ -31,6 +31,7 @@ struct World {
     store: Arc<InMemoryStore>,
     mailer: Arc<RecordingMailer>,
     clock: Arc<FixedClock>,
+    renderer: Arc<crate::testing::SheetEcho>,
     account: Account,
     client: Client,
     contact: Contact,
@@ -53,11 +54,13 @@ impl World {
     fn with_connector(connector: Arc<dyn crate::ports::ProcessorConnector>) -> Self {
         let store = Arc::new(InMemoryStore::new());
         let mailer = Arc::new(RecordingMailer::default());
+        let renderer = Arc::new(crate::testing::SheetEcho::default());
         let clock = Arc::new(FixedClock::at(ts("2026-11-25T09:00:00Z")));
         let s = Services::new(
             store.clone(),
             mailer.clone(),
             connector,
+            renderer.clone(),
             clock.clone(),
             Arc::new(SeededRandom::new(42)),
             config(),
@@ -78,6 +81,7 @@ impl World {
             store,
             mailer,
             clock,
+            renderer,
             account,
             client,
             contact,
