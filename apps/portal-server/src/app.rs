@@ -10,6 +10,7 @@ use portal_domain::service::PortalConfig;
 use portal_domain::{LinkRequestPolicy, Services};
 use portal_http::{AppState, HttpConfig};
 use portal_mail::{FileMailer, SmtpMailer};
+use portal_pdf::TypstRenderer;
 use portal_store::Database;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
@@ -80,6 +81,7 @@ pub async fn build(config: &Config, ports: Ports) -> anyhow::Result<App> {
         Arc::new(database),
         mailer,
         Arc::new(connector),
+        Arc::new(TypstRenderer::new(config.render_concurrency)),
         ports.clock,
         ports.random,
         PortalConfig {

@@ -51,6 +51,10 @@ pub struct Config {
     /// PostgreSQL): whether accounts may connect the test processor, which
     /// marks invoices paid for test cards without moving money.
     pub test_processor: bool,
+    /// `PORTAL_RENDER_CONCURRENCY` (default: the number of CPUs, at most
+    /// 4): how many PDFs render at once. Each takes a core and, for a
+    /// long statement, up to a few hundred megabytes while it runs.
+    pub render_concurrency: usize,
 }
 
 /// Processor endpoints. Each is the processor's own unless overridden,
@@ -192,6 +196,15 @@ impl Config {
                 ),
             },
         };
+        let render_concurrency = match var("PORTAL_RENDER_CONCURRENCY") {
+            None => std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+            Some(text) => match text.trim().parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => n,
+                _ => bail!(
+                    "PORTAL_RENDER_CONCURRENCY must be a whole number from 1 to 64, not {text:?}"
+                ),
+            },
+        };
         let test_processor = match var("PORTAL_TEST_PROCESSOR").as_deref() {
             None => !database_url.is_postgres(),
             Some("true") => true,
@@ -210,6 +223,7 @@ impl Config {
             processors,
             reconcile_every,
             test_processor,
+            render_concurrency,
         })
     }
 }
@@ -363,6 +377,10 @@ mod tests {
             (
                 vec![("PORTAL_TEST_PROCESSOR", "yes")],
                 "PORTAL_TEST_PROCESSOR",
+            ),
+            (
+                vec![("PORTAL_RENDER_CONCURRENCY", "0")],
+                "PORTAL_RENDER_CONCURRENCY",
             ),
         ] {
             let err = format!("{:#}", config(&vars).unwrap_err());

@@ -8,9 +8,10 @@ use anyhow::Context;
 use chrono::Duration;
 use portal_domain::service::{MarkPaid, PaymentInput, ProcessorSettingsError};
 use portal_domain::{
-    Account, Allocation, ApiKey, Currency, Description, DocumentInput, DocumentKind,
+    Account, Address, Allocation, ApiKey, Currency, Description, DocumentInput, DocumentKind,
     DocumentNumber, EmailAddress, LineItem, ManualKind, Money, Name, PageRequest, PaymentMethod,
-    ProcessorCredentials, Quantity, Reference, Secret, Services,
+    PaymentInstructions, ProcessorCredentials, Quantity, Reference, Secret, Services,
+    SettingsPatch,
 };
 
 /// What seeding created, to show the person who started the server.
@@ -49,7 +50,24 @@ pub async fn seed_if_empty(services: &Services) -> anyhow::Result<Option<Seeded>
         .accounts
         .create_account(name("Northwind Studio")?, true)
         .await?;
-    let account = created.account;
+    let account = services
+        .accounts
+        .update_account(
+            &created.account,
+            None,
+            SettingsPatch {
+                address: Some(Some(Address::parse(
+                    "address",
+                    "12 Harbour Street\nBristol BS1 4QA\nUnited Kingdom",
+                )?)),
+                payment_instructions: Some(Some(PaymentInstructions::parse(
+                    "payment_instructions",
+                    "Bank transfer to Northwind Studio Ltd\nIBAN GB29 NWBK 6016 1331 9268 19 · BIC NWBKGB2L\nPlease quote the invoice number as the reference.",
+                )?)),
+                ..SettingsPatch::default()
+            },
+        )
+        .await?;
     let acme = services
         .crm
         .create_client(&account, name("Acme Corporation")?, true)

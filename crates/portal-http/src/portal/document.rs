@@ -64,6 +64,9 @@ pub(crate) async fn document(
                 }
             }
         }
+        p.download {
+            a #download-pdf href=(format!("/portal/documents/{}/pdf", doc.id())) download { "Download PDF" }
+        }
         @if let Some(text) = doc.title() {
             p.note { (text) }
         }

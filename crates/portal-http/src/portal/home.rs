@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use portal_domain::ports::SessionContext;
 use portal_domain::service::PortalHome;
-use portal_domain::{Document, DocumentKind, Payment};
+use portal_domain::{Document, DocumentKind, Payment, PaymentStatus};
 
 use super::card_entry::online;
 use super::error::PageError;
@@ -174,7 +174,7 @@ fn payments(ctx: &SessionContext, home: &PortalHome) -> Markup {
     html! {
         div.table-wrap { table {
             thead { tr {
-                th { "Date" } th.hide-sm { "Method" } th { "Invoices paid" } th.num { "Amount" }
+                th { "Date" } th.hide-sm { "Method" } th { "Invoices paid" } th.num { "Amount" } th { span.visually-hidden { "Receipt" } }
             } }
             tbody {
                 @for payment in &home.payments {
@@ -187,6 +187,13 @@ fn payments(ctx: &SessionContext, home: &PortalHome) -> Markup {
                             @if let Ok(refunded) = payment.refunded() && refunded.is_positive() {
                                 br;
                                 span.muted { (refunded) " refunded" }
+                            }
+                        }
+                        td {
+                            @if payment.status() == PaymentStatus::Succeeded {
+                                a.receipt href=(format!("/portal/payments/{}/receipt.pdf", payment.id())) download { "Receipt (PDF)" }
+                            } @else {
+                                span.muted { "Processing" }
                             }
                         }
                     }

@@ -53,6 +53,7 @@ pub(crate) fn signed_in_bar(account: &str, contact: &str, company: &str) -> Mark
             }
             nav.nav aria-label="Portal" {
                 a href="/portal" { "Invoices" }
+                a #nav-statements href="/portal/statements" { "Statements" }
                 a #nav-methods href="/portal/methods" { "Payment methods" }
             }
             div.who {

@@ -6,6 +6,7 @@
 mod assets;
 mod card_entry;
 mod document;
+mod downloads;
 mod error;
 mod fields;
 mod home;
@@ -48,6 +49,13 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/portal", get(home::home))
         .route("/portal/documents/{id}", get(document::document))
+        .route("/portal/documents/{id}/pdf", get(downloads::document_pdf))
+        .route(
+            "/portal/payments/{id}/receipt.pdf",
+            get(downloads::receipt_pdf),
+        )
+        .route("/portal/statements", get(downloads::statements_page))
+        .route("/portal/statement", get(downloads::statement))
         .route("/portal/logout", post(sign_out::logout))
         .route("/portal/signed-out", get(sign_out::signed_out))
         .route("/portal/request-link", post(links::request_link))

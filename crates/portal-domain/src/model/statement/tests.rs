@@ -174,7 +174,7 @@ fn base() -> DateTime<Utc> {
 }
 
 fn history() -> impl Strategy<Value = History> {
-    let invoice = (0..3usize, 0..1095i64, 0..90i64, 1..500_000i64);
+    let raw_invoice = (0..3usize, 0..1095i64, 0..90i64, 1..500_000i64);
     let pay = (
         0..3usize,
         0..(1095 * 24 * 60i64),
@@ -183,7 +183,7 @@ fn history() -> impl Strategy<Value = History> {
         any::<prop::sample::Index>(),
     );
     (
-        prop::collection::vec(invoice, 0..25),
+        prop::collection::vec(raw_invoice, 0..25),
         prop::collection::vec(pay, 0..25),
     )
         .prop_map(|(raw_invoices, raw_payments)| {

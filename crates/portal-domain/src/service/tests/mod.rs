@@ -5,6 +5,7 @@
 
 mod checkout;
 mod documents;
+mod downloads;
 mod idempotency;
 mod ledger_properties;
 mod links;
