@@ -13,14 +13,14 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use portal_domain::RefundRefusal;
 use portal_domain::ValidationError;
 use portal_domain::ports::{ProcessorError, StoreError, WebhookError};
 use portal_domain::service::{
-    AllocationProblem, ApiKeyError, CrmError, DocumentError, IdempotencyError, LinkError,
-    MethodError, OperatorAuthError, OutboxError, PaymentError, ProcessorSettingsError,
+    AllocationProblem, ApiKeyError, CrmError, DocumentError, DownloadError, IdempotencyError,
+    LinkError, MethodError, OperatorAuthError, OutboxError, PaymentError, ProcessorSettingsError,
     SessionError, SettingsError, WebhookApplyError,
 };
+use portal_domain::{LogoError, RefundRefusal};
 use serde::Serialize;
 
 /// A JSON error answer: `{"error": {"code", "message", "field"?}}`.
@@ -94,6 +94,18 @@ impl ApiError {
     /// A query string that does not fit: 400 `invalid_query`.
     pub fn invalid_query(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_query", message)
+    }
+
+    /// A document that could not be rendered: 500 `render_failed`. The
+    /// cause is logged; retrying the same document fails the same way
+    /// until the cause is fixed.
+    pub fn render_failed(err: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error = %chain(err), "rendering failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "render_failed",
+            "The PDF could not be rendered. The fault is on our side and is logged; nothing was changed.",
+        )
     }
 
     pub fn unauthorized() -> Self {
@@ -246,8 +258,39 @@ impl From<DocumentError> for ApiError {
             DocumentError::ChangedConcurrently | DocumentError::PortalClosedMeanwhile => {
                 Self::conflict("concurrent_change", message)
             }
+            DocumentError::Render(_) => Self::render_failed(&err),
             DocumentError::Store(e) => e.into(),
         }
+    }
+}
+
+/// An uploaded logo that is refused: 422 `invalid_logo` with the reason
+/// (413 when it is too large, like any body over its limit).
+impl From<LogoError> for ApiError {
+    fn from(err: LogoError) -> Self {
+        match err {
+            LogoError::TooLarge => crate::extract::too_large(),
+            LogoError::Empty
+            | LogoError::NotPng
+            | LogoError::TooManyPixels
+            | LogoError::NotSvg
+            | LogoError::UnsafeSvg => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_logo",
+                sentence(&err),
+            ),
+        }
+    }
+}
+
+/// A download (a PDF, a statement): what is not there, or not visible to
+/// the requester, answers like any unknown id of `what`.
+pub(crate) fn download_error(what: &str, err: DownloadError) -> ApiError {
+    match err {
+        DownloadError::NotFound => ApiError::not_found(what),
+        DownloadError::Render(_) => ApiError::render_failed(&err),
+        DownloadError::Statement(_) => ApiError::internal(&err),
+        DownloadError::Store(e) => e.into(),
     }
 }
 

@@ -224,6 +224,7 @@ mod tests {
             Arc::new(InMemoryStore::new()),
             Arc::new(RecordingMailer::default()),
             Arc::new(portal_domain::testing::NoProcessors),
+            Arc::new(portal_domain::testing::SheetEcho::default()),
             Arc::new(FixedClock::at(ts("2026-11-25T10:00:00Z"))),
             Arc::new(SeededRandom::new(3)),
             PortalConfig {

@@ -10,6 +10,7 @@ mod metrics;
 mod portal;
 mod security;
 mod state;
+mod statement_csv;
 mod webhooks;
 
 use std::time::Duration;

@@ -382,6 +382,7 @@ async fn credentials_sealed_under_another_server_key_are_reported_not_used() {
         w.store.clone(),
         Arc::new(RecordingMailer::default()),
         w.connector.clone(),
+        w.renderer.clone(),
         w.clock.clone(),
         Arc::new(SeededRandom::new(8)),
         PortalConfig {

@@ -1,13 +1,14 @@
 //! Accounts: creating one with its first API key, authenticating
-//! operators, changing an account's settings, and managing its API keys.
+//! operators, changing an account's settings and logo, and managing its
+//! API keys.
 
 use std::sync::Arc;
 
 use crate::model::{
-    Account, AccountId, AccountSettings, ApiKey, ApiKeyId, ApiKeyRecord, Name, Page, PageRequest,
-    SettingsPatch, ValidationError,
+    Account, AccountId, AccountSettings, ApiKey, ApiKeyId, ApiKeyRecord, Logo, Name, Page,
+    PageRequest, SettingsPatch, ValidationError,
 };
-use crate::ports::{AccountStore, KeyRevocation, StoreError};
+use crate::ports::{AccountStore, KeyRevocation, LogoStore, Store, StoreError};
 
 use super::{Env, UPDATE_ATTEMPTS};
 
@@ -57,6 +58,7 @@ pub enum ApiKeyError {
 #[derive(Clone)]
 pub struct Accounts {
     store: Arc<dyn AccountStore>,
+    logos: Arc<dyn LogoStore>,
     env: Env,
 }
 
@@ -67,8 +69,12 @@ impl std::fmt::Debug for Accounts {
 }
 
 impl Accounts {
-    pub(crate) fn new(store: Arc<dyn AccountStore>, env: Env) -> Self {
-        Self { store, env }
+    pub(crate) fn new(store: Arc<dyn Store>, env: Env) -> Self {
+        Self {
+            logos: store.clone(),
+            store,
+            env,
+        }
     }
 
     fn key_record(&self, account: AccountId, name: Name, key: &ApiKey) -> ApiKeyRecord {
@@ -203,6 +209,23 @@ impl Accounts {
             KeyRevocation::LastActiveKey => Err(ApiKeyError::LastActiveKey),
             KeyRevocation::NotFound => Err(ApiKeyError::NotFound),
         }
+    }
+
+    /// The account's logo, if it has one.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn logo(&self, account: &Account) -> Result<Option<Logo>, StoreError> {
+        self.logos.logo(account.id).await
+    }
+
+    /// Replaces the account's logo (checked by [`Logo::new`] on upload),
+    /// or removes it with `None`; removing none is not an error.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn set_logo(&self, account: &Account, logo: Option<&Logo>) -> Result<(), StoreError> {
+        self.logos.set_logo(account.id, logo, self.env.now()).await
     }
 
     /// The demo account, if one was seeded.

@@ -1,11 +1,14 @@
 //! `GET`/`PATCH /api/crm/account`: the operator's own account and its
 //! portal settings (session lifetime, idle timeout, link lifetime, URL,
-//! time zone, partial payments).
+//! time zone, partial payments) and what its documents carry (address,
+//! accent colour, payment instructions). The logo is in `logo.rs`.
 
 use axum::Json;
 use axum::extract::State;
 use chrono::Duration;
-use portal_domain::{Name, SettingsPatch, TimeZone, ValidationError};
+use portal_domain::{
+    AccentColour, Address, Name, PaymentInstructions, SettingsPatch, TimeZone, ValidationError,
+};
 
 use super::dto::account::{AccountOut, PatchAccount};
 use super::schema;
@@ -69,6 +72,21 @@ pub(crate) async fn update(
             .map(|tz| TimeZone::parse("time_zone", &tz.0))
             .transpose()?,
         allow_partial_payments: body.allow_partial_payments,
+        address: body
+            .address
+            .map(|a| a.map(|t| Address::parse("address", &t.0)).transpose())
+            .transpose()?,
+        accent_colour: body
+            .accent_colour
+            .map(|c| AccentColour::parse("accent_colour", &c.0))
+            .transpose()?,
+        payment_instructions: body
+            .payment_instructions
+            .map(|p| {
+                p.map(|t| PaymentInstructions::parse("payment_instructions", &t.0))
+                    .transpose()
+            })
+            .transpose()?,
     };
     let account = state
         .services

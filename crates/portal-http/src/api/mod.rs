@@ -9,21 +9,26 @@ mod api_keys;
 mod clients;
 mod contacts;
 mod documents;
+mod downloads;
 mod dto;
+mod logo;
 mod openapi;
 mod outbox;
 mod payments;
 mod processor;
 mod schema;
 mod sessions;
+mod statements;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use utoipa_axum::router::OpenApiRouter;
+use portal_domain::Logo;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt as _};
 use utoipa_axum::routes;
 
 use crate::error::ApiError;
@@ -35,6 +40,11 @@ fn operations() -> OpenApiRouter<AppState> {
     use documents::{contracts, estimates, invoices};
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(account::show, account::update))
+        // A logo may be larger than the bodies every other route takes.
+        .routes(
+            routes!(logo::show, logo::update, logo::remove)
+                .layer(DefaultBodyLimit::max(Logo::MAX_BYTES)),
+        )
         .routes(routes!(
             processor::show,
             processor::connect,
@@ -48,6 +58,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(clients::contacts))
         .routes(routes!(clients::audit))
         .routes(routes!(clients::payment_methods))
+        .routes(routes!(statements::statement))
         .routes(routes!(contacts::create))
         .routes(routes!(contacts::show, contacts::update))
         .routes(routes!(sessions::portal_link))
@@ -58,11 +69,13 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::show))
         .routes(routes!(invoices::send))
         .routes(routes!(invoices::void))
+        .routes(routes!(downloads::invoice_pdf))
         .routes(routes!(payments::mark_paid))
         .routes(routes!(estimates::list, estimates::create))
         .routes(routes!(estimates::show))
         .routes(routes!(estimates::send))
         .routes(routes!(estimates::void))
+        .routes(routes!(downloads::estimate_pdf))
         .routes(routes!(contracts::list, contracts::create))
         .routes(routes!(contracts::show))
         .routes(routes!(contracts::send))
@@ -70,6 +83,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::list, payments::create))
         .routes(routes!(payments::show))
         .routes(routes!(payments::refund))
+        .routes(routes!(downloads::receipt_pdf))
         .routes(routes!(outbox::list))
         .routes(routes!(outbox::show))
         .routes(routes!(outbox::retry))

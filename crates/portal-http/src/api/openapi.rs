@@ -28,10 +28,13 @@ The processors' webhooks (`/webhooks/...`) take no API key: each delivery is sig
 const TAGS: [(&str, &str); 11] = [
     (
         "account",
-        "The operator's account, its portal settings and its processor.",
+        "The operator's account, its portal settings, its documents' branding and its processor.",
     ),
     ("api-keys", "The account's operator API keys."),
-    ("clients", "Client companies and their audit trail."),
+    (
+        "clients",
+        "Client companies, their statements and their audit trail.",
+    ),
     ("contacts", "Billing contacts and their portal links."),
     (
         "sessions",
@@ -39,13 +42,13 @@ const TAGS: [(&str, &str); 11] = [
     ),
     (
         "invoices",
-        "Invoices, what is paid on them and what is due.",
+        "Invoices, what is paid on them and what is due, and their PDFs.",
     ),
     ("estimates", "Estimates."),
     ("contracts", "Contracts."),
     (
         "payments",
-        "Payments received outside the portal or through the processor, and refunds.",
+        "Payments received outside the portal or through the processor, refunds, and receipts.",
     ),
     ("outbox", "Emails and link requests queued for delivery."),
     (
@@ -222,11 +225,26 @@ fn shared(operation: &mut Operation, has_id: bool, is_post: bool) {
     if let Some(summary) = operation.summary.as_mut() {
         *summary = summary.split_whitespace().collect::<Vec<_>>().join(" ");
     }
-    let has_body = operation.request_body.is_some();
-    let has_query = operation.parameters.iter().flatten().any(|p| match p {
-        RefOr::T(p) => p.parameter_in == ParameterIn::Query,
-        RefOr::Ref(_) => false,
-    });
+    // A JSON body meets the JSON extractor's refusals; a body of another
+    // kind (an image) documents its own.
+    let has_body = operation
+        .request_body
+        .as_ref()
+        .is_some_and(|body| match body {
+            RefOr::T(body) => body.content.contains_key("application/json"),
+            RefOr::Ref(_) => true,
+        });
+    let query: Vec<&str> = operation
+        .parameters
+        .iter()
+        .flatten()
+        .filter_map(|p| match p {
+            RefOr::T(p) if p.parameter_in == ParameterIn::Query => Some(p.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let paged = query.contains(&"limit");
+    let has_query = !query.is_empty();
     error(operation, "401", "No valid API key (`unauthorized`).");
     error(
         operation,
@@ -240,11 +258,17 @@ fn shared(operation: &mut Operation, has_id: bool, is_post: bool) {
             "No such object in this account (`not_found`).",
         );
     }
-    if has_query {
+    if paged {
         error(
             operation,
             "400",
             "The query string does not fit (`invalid_query`): an unknown parameter, a `limit` outside 1 to 100 or a `cursor` this API did not hand out.",
+        );
+    } else if has_query {
+        error(
+            operation,
+            "400",
+            "The query string does not fit (`invalid_query`): an unknown or repeated parameter.",
         );
     }
     if has_body {

@@ -7,8 +7,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 use portal_domain::{
-    Currency, Cursor, Description, DocumentNumber, EmailAddress, IdempotencyKey, MAX_MINOR_AMOUNT,
-    Name, PAGE_LIMITS, PublicUrl, Quantity, Reference, TimeZone, ValidationError,
+    AccentColour, Address, Currency, Cursor, Description, DocumentNumber, EmailAddress,
+    IdempotencyKey, MAX_MINOR_AMOUNT, Name, PAGE_LIMITS, PaymentInstructions, PublicUrl, Quantity,
+    Reference, TimeZone, ValidationError,
 };
 use serde::de::{self, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -84,6 +85,33 @@ wire_type!(
     )
 );
 wire_type!(
+    /// A business's postal address.
+    AddressText(String) as "Address" => text(
+        "The business's postal address as it heads every document, one line per line; up to 500 characters. Line breaks and tabs allowed, other control and invisible formatting characters not.",
+        1,
+        Address::MAX_CHARS,
+        Some(Address::pattern()),
+    )
+);
+wire_type!(
+    /// How clients pay without the portal.
+    PaymentInstructionsText(String) as "PaymentInstructions" => text(
+        "How a client pays without the portal (bank details, where to send a cheque), printed on invoices and in the email of an invoice sent to a client whose portal is off; up to 2000 characters. Line breaks and tabs allowed, other control and invisible formatting characters not.",
+        1,
+        PaymentInstructions::MAX_CHARS,
+        Some(PaymentInstructions::pattern()),
+    )
+);
+wire_type!(
+    /// A colour as `#rrggbb`.
+    AccentColourText(String) as "AccentColour" => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("A colour as `#rrggbb` (either case; answers use lower case): headings and rules of the account's documents."))
+        .min_length(Some(7))
+        .max_length(Some(7))
+        .pattern(Some(AccentColour::PATTERN))
+);
+wire_type!(
     /// An email address.
     // No `format: email`: validators of it differ on the edges the pattern
     // states (an `xn--` top-level domain they cannot decode, for one).
@@ -154,11 +182,7 @@ wire_type!(
 );
 wire_type!(
     /// A calendar day.
-    DateText(String) as "Date" => ObjectBuilder::new()
-        .schema_type(Type::String)
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
-        .description(Some("A day of the years 1900 to 2999, written `YYYY-MM-DD`."))
-        .pattern(Some(format!("^{DATE}$")))
+    DateText(String) as "Date" => date_schema()
 );
 wire_type!(
     /// A moment.
@@ -168,6 +192,39 @@ wire_type!(
         .description(Some("An RFC 3339 time of the years 1900 to 2999 as written, to the second or finer, with `Z` or an offset: `2026-11-25T10:00:00Z`. No leap seconds."))
         .pattern(Some(format!("^{DATE}{TIME_OF_DAY}$")))
 );
+
+/// A file's bytes, in a body whose content type says what they are (a
+/// PDF, a CSV statement, an image).
+#[derive(Debug)]
+pub(crate) struct Binary;
+
+impl PartialSchema for Binary {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("The file's bytes, as the content type says."))
+            .into()
+    }
+}
+
+impl ToSchema for Binary {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Binary")
+    }
+}
+
+/// A day of the years 1900 to 2999 as `YYYY-MM-DD`, exactly as
+/// [`date`] takes it.
+pub(crate) fn date_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+        .description(Some(
+            "A day of the years 1900 to 2999, written `YYYY-MM-DD`.",
+        ))
+        .pattern(Some(format!("^{DATE}$")))
+}
 
 /// A real day of the years 1900 to 2999 as `YYYY-MM-DD`: days 1 to 28 of
 /// every month, the 29th and 30th of all but February, the 31st of the

@@ -15,9 +15,11 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use portal_domain::ports::ProcessorConnector;
+use portal_domain::ports::{ProcessorConnector, Renderer};
 use portal_domain::service::{PortalConfig, ProcessorStatus, Services};
-use portal_domain::testing::{FixedClock, InMemoryStore, RecordingMailer, SeededRandom, ts};
+use portal_domain::testing::{
+    FixedClock, InMemoryStore, RecordingMailer, SeededRandom, SheetEcho, ts,
+};
 use portal_domain::{
     Account, Email, LinkRequestPolicy, Name, OutboxPolicy, ProcessorCredentials, PublicUrl, Secret,
     ServerKey,
@@ -45,6 +47,8 @@ pub struct World {
     /// The in-process test processor (the connector unless a test passed
     /// its own), with its memory and a count of charges.
     pub processor: TestConnector,
+    /// What lays documents out as PDF.
+    pub renderer: Arc<dyn Renderer>,
 }
 
 /// An answer: status, headers and the body as JSON (`Null` when it is not
@@ -55,6 +59,8 @@ pub struct Answer {
     pub headers: HeaderMap,
     pub json: Value,
     pub text: String,
+    /// The body as sent (a PDF, say).
+    pub bytes: Vec<u8>,
 }
 
 impl World {
@@ -64,7 +70,7 @@ impl World {
 
     pub async fn with(config: HttpConfig) -> Self {
         let processor = TestConnector::default();
-        Self::build(config, Arc::new(processor.clone()), processor).await
+        Self::build(config, Arc::new(processor.clone()), processor, renderer()).await
     }
 
     /// A world whose processors `connector` builds.
@@ -72,13 +78,27 @@ impl World {
         config: HttpConfig,
         connector: Arc<dyn ProcessorConnector>,
     ) -> Self {
-        Self::build(config, connector, TestConnector::default()).await
+        Self::build(config, connector, TestConnector::default(), renderer()).await
+    }
+
+    /// A world whose documents `renderer` lays out (a [`SheetEcho`] to
+    /// count renders or make them fail).
+    pub async fn with_renderer(renderer: Arc<dyn Renderer>) -> Self {
+        let processor = TestConnector::default();
+        Self::build(
+            HttpConfig::default(),
+            Arc::new(processor.clone()),
+            processor,
+            renderer,
+        )
+        .await
     }
 
     async fn build(
         config: HttpConfig,
         connector: Arc<dyn ProcessorConnector>,
         processor: TestConnector,
+        renderer: Arc<dyn Renderer>,
     ) -> Self {
         let store = Arc::new(InMemoryStore::new());
         let mailer = Arc::new(RecordingMailer::default());
@@ -87,6 +107,7 @@ impl World {
             store.clone(),
             mailer.clone(),
             connector.clone(),
+            renderer.clone(),
             clock.clone(),
             Arc::new(SeededRandom::new(7)),
             PortalConfig {
@@ -117,6 +138,7 @@ impl World {
             key: created.api_key.reveal(),
             connector,
             processor,
+            renderer,
         }
     }
 
@@ -148,6 +170,7 @@ impl World {
             headers,
             json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             text,
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -272,6 +295,11 @@ impl World {
         }
         self.send(request.body(Body::empty()).unwrap()).await
     }
+}
+
+/// The renderer worlds use unless a test passes its own.
+fn renderer() -> Arc<dyn Renderer> {
+    Arc::new(SheetEcho::default())
 }
 
 /// The `name=value` part of an answer's `Set-Cookie`.

@@ -9,7 +9,10 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
 
 use super::time;
-use crate::api::schema::{NameText, PublicUrlText, TimeZoneName, optional_whole_number};
+use crate::api::schema::{
+    AccentColourText, AddressText, NameText, PaymentInstructionsText, PublicUrlText, TimeZoneName,
+    optional_whole_number,
+};
 
 /// Tells a field sent as `null` (clear it) from a field left out (keep it).
 pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
@@ -72,6 +75,17 @@ pub(crate) struct PatchAccount {
     /// Whether clients may pay part of an invoice in the portal; `null`,
     /// like leaving it out, keeps it.
     pub(crate) allow_partial_payments: Option<bool>,
+    /// The postal address under the business's name on every document;
+    /// `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) address: Option<Option<AddressText>>,
+    /// The colour of the documents' headings and rules; `null`, like
+    /// leaving it out, keeps it.
+    pub(crate) accent_colour: Option<AccentColourText>,
+    /// How clients pay without the portal, printed on invoices; `null`
+    /// removes them.
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) payment_instructions: Option<Option<PaymentInstructionsText>>,
 }
 
 /// The operator's account and its portal settings.
@@ -92,6 +106,13 @@ pub(crate) struct AccountOut {
     /// Whether clients may pay part of an invoice in the portal (off by
     /// default: Pay Now takes what is due).
     allow_partial_payments: bool,
+    /// The postal address under the business's name on every document.
+    address: Option<String>,
+    /// The colour of the documents' headings and rules, `#rrggbb`.
+    #[schema(pattern = "^#[0-9a-f]{6}$")]
+    accent_colour: String,
+    /// How clients pay without the portal, printed on invoices.
+    payment_instructions: Option<String>,
     #[schema(format = DateTime)]
     created_at: String,
     #[schema(format = DateTime)]
@@ -110,6 +131,13 @@ impl AccountOut {
             portal_url: portal_url.to_owned(),
             time_zone: a.settings.time_zone.name().to_owned(),
             allow_partial_payments: a.settings.allow_partial_payments,
+            address: a.settings.address.as_ref().map(ToString::to_string),
+            accent_colour: a.settings.accent_colour.to_string(),
+            payment_instructions: a
+                .settings
+                .payment_instructions
+                .as_ref()
+                .map(ToString::to_string),
             created_at: time(a.created_at),
             updated_at: time(a.updated_at),
         }

@@ -10,6 +10,7 @@ pub(crate) mod documents;
 pub(crate) mod payments;
 pub(crate) mod processor;
 pub(crate) mod sessions;
+pub(crate) mod statements;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use portal_domain::{Cursor, Page, PageRequest};
