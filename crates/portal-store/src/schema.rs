@@ -16,6 +16,21 @@ diesel::table! {
         demo -> Bool,
         created_at -> UtcTime,
         updated_at -> UtcTime,
+        address -> Nullable<Text>,
+        accent_colour -> Text,
+        payment_instructions -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::{DbUuid, UtcTime};
+
+    account_logos (account_id) {
+        account_id -> DbUuid,
+        format -> Text,
+        bytes -> Binary,
+        updated_at -> UtcTime,
     }
 }
 
@@ -162,6 +177,7 @@ diesel::table! {
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
         occurred_at -> UtcTime,
+        detail -> Nullable<Text>,
     }
 }
 
@@ -449,6 +465,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    account_logos,
     api_keys,
     clients,
     contacts,

@@ -11,11 +11,12 @@ use diesel::Connection as _;
 use diesel::connection::SimpleConnection as _;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, SimpleAsyncConnection as _};
 use portal_domain::ports::{
-    AccountStore, Batch, BatchStore, CrmStore, DocumentStore, PaymentStore, Store, Write,
+    AccountStore, AuditStore, Batch, BatchStore, CrmStore, DocumentStore, LogoStore, PaymentStore,
+    Store, Write,
 };
 use portal_domain::{
-    AccountId, ContactId, DocumentId, DocumentStatus, ManualKind, PageRequest, PaymentId,
-    PaymentMethod, PaymentStatus, TimeZone,
+    AccentColour, AccountId, ContactId, DocumentId, DocumentStatus, ManualKind, PageRequest,
+    PaymentId, PaymentMethod, PaymentStatus, TimeZone,
 };
 use portal_store::{Database, DatabaseUrl};
 use portal_test_support::TestPostgres;
@@ -164,6 +165,16 @@ async fn upgraded(db: &Database) {
     let stored = db.account(account).await.unwrap().unwrap();
     assert_eq!(stored.settings.time_zone, TimeZone::UTC);
     assert!(!stored.settings.allow_partial_payments);
+    assert_eq!(stored.settings.address, None);
+    assert_eq!(stored.settings.accent_colour, AccentColour::DEFAULT);
+    assert_eq!(stored.settings.payment_instructions, None);
+    assert_eq!(db.logo(account).await.unwrap(), None);
+    let events = db
+        .client_events(account, sent.client_id(), &PageRequest::first(5))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|e| e.detail.is_none()));
     let keys = db.api_keys(account, &PageRequest::first(5)).await.unwrap();
     assert_eq!(keys.len(), 1);
     assert_eq!(
@@ -259,7 +270,7 @@ async fn a_first_release_postgres_database_upgrades_with_a_consistent_ledger() {
 }
 
 /// The newest migration's version, as diesel records it.
-const NEWEST: &str = "20261127000001";
+const NEWEST: &str = "20261128000001";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sqlite_store_is_not_ready_while_a_migration_is_pending() {

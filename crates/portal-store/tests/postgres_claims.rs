@@ -149,6 +149,7 @@ fn services(db: portal_store::Database, seed: u64) -> Services {
         Arc::new(db),
         Arc::new(RecordingMailer::default()),
         Arc::new(portal_domain::testing::NoProcessors),
+        Arc::new(portal_domain::testing::SheetEcho::default()),
         Arc::new(FixedClock::at(Utc::now())),
         Arc::new(SeededRandom::new(seed)),
         config,

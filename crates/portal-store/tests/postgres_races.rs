@@ -84,6 +84,7 @@ async fn redeem(db: &Database, random: &SeededRandom, link: &MagicLink) -> bool 
         ip: None,
         user_agent: None,
         occurred_at: now,
+        detail: None,
     };
     db.redeem_link(Redemption {
         link_id: link.id,

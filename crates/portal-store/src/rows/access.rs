@@ -184,6 +184,7 @@ pub(crate) struct AuditRow {
     ip: Option<String>,
     user_agent: Option<String>,
     occurred_at: Time,
+    detail: Option<String>,
 }
 
 impl From<&AuditEvent> for AuditRow {
@@ -200,6 +201,7 @@ impl From<&AuditEvent> for AuditRow {
             ip: e.ip.map(|ip| ip.to_string()),
             user_agent: e.user_agent.clone(),
             occurred_at: Time(e.occurred_at),
+            detail: e.detail.clone(),
         }
     }
 }
@@ -224,6 +226,7 @@ impl TryFrom<AuditRow> for AuditEvent {
             ip: ip("ip", r.ip)?,
             user_agent: r.user_agent,
             occurred_at: r.occurred_at.0,
+            detail: r.detail,
         })
     }
 }

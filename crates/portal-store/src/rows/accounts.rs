@@ -1,32 +1,36 @@
-//! Rows of accounts, API keys, clients and contacts.
+//! Rows of accounts, their logos and API keys, clients and contacts.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use portal_domain::ports::StoreError;
 use portal_domain::{
-    Account, AccountId, AccountSettings, ApiKeyId, ApiKeyRecord, Client, ClientId, Contact,
-    ContactId, EmailAddress, Name, PublicUrl, TimeZone, TokenHash,
+    AccentColour, Account, AccountId, AccountSettings, Address, ApiKeyId, ApiKeyRecord, Client,
+    ClientId, Contact, ContactId, EmailAddress, Logo, LogoFormat, Name, PaymentInstructions,
+    PublicUrl, TimeZone, TokenHash,
 };
 
 use super::{known, parsed};
-use crate::schema::{accounts, api_keys, clients, contacts};
+use crate::schema::{account_logos, accounts, api_keys, clients, contacts};
 use crate::sql_types::{Id, Time};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = accounts, treat_none_as_null = true)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub(crate) struct AccountRow {
-    id: Id,
-    name: String,
-    session_lifetime_seconds: i64,
-    idle_timeout_seconds: i64,
-    link_lifetime_seconds: i64,
-    public_url: Option<String>,
-    time_zone: String,
-    allow_partial_payments: bool,
+    pub(crate) id: Id,
+    pub(crate) name: String,
+    pub(crate) session_lifetime_seconds: i64,
+    pub(crate) idle_timeout_seconds: i64,
+    pub(crate) link_lifetime_seconds: i64,
+    pub(crate) public_url: Option<String>,
+    pub(crate) time_zone: String,
+    pub(crate) allow_partial_payments: bool,
     demo: bool,
     created_at: Time,
     updated_at: Time,
+    pub(crate) address: Option<String>,
+    pub(crate) accent_colour: String,
+    pub(crate) payment_instructions: Option<String>,
 }
 
 impl From<&Account> for AccountRow {
@@ -43,6 +47,13 @@ impl From<&Account> for AccountRow {
             demo: a.demo,
             created_at: Time(a.created_at),
             updated_at: Time(a.updated_at),
+            address: a.settings.address.as_ref().map(ToString::to_string),
+            accent_colour: a.settings.accent_colour.to_string(),
+            payment_instructions: a
+                .settings
+                .payment_instructions
+                .as_ref()
+                .map(ToString::to_string),
         }
     }
 }
@@ -67,11 +78,62 @@ impl TryFrom<AccountRow> for Account {
                     TimeZone::parse("time_zone", &r.time_zone),
                 )?,
                 allow_partial_payments: r.allow_partial_payments,
+                address: r
+                    .address
+                    .map(|a| parsed("accounts.address", Address::parse("address", &a)))
+                    .transpose()?,
+                accent_colour: parsed(
+                    "accounts.accent_colour",
+                    AccentColour::parse("accent_colour", &r.accent_colour),
+                )?,
+                payment_instructions: r
+                    .payment_instructions
+                    .map(|p| {
+                        parsed(
+                            "accounts.payment_instructions",
+                            PaymentInstructions::parse("payment_instructions", &p),
+                        )
+                    })
+                    .transpose()?,
             },
             demo: r.demo,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
         })
+    }
+}
+
+/// An account's logo: its format by file extension, and its bytes.
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = account_logos)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub(crate) struct LogoRow {
+    pub(crate) account_id: Id,
+    pub(crate) format: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) updated_at: Time,
+}
+
+impl LogoRow {
+    pub(crate) fn new(account: AccountId, logo: &Logo, at: DateTime<Utc>) -> Self {
+        Self {
+            account_id: Id(account.as_uuid()),
+            format: logo.format().extension().to_owned(),
+            bytes: logo.bytes().to_vec(),
+            updated_at: Time(at),
+        }
+    }
+}
+
+impl TryFrom<LogoRow> for Logo {
+    type Error = StoreError;
+
+    fn try_from(r: LogoRow) -> Result<Self, StoreError> {
+        let format = [LogoFormat::Png, LogoFormat::Svg]
+            .into_iter()
+            .find(|f| f.extension() == r.format);
+        let format = known("account_logos.format", &r.format, format)?;
+        Ok(Logo::restore(format, r.bytes))
     }
 }
 

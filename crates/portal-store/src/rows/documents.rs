@@ -212,7 +212,7 @@ impl RefundEntryRow {
 /// before a refund at the same instant, then by payment; refunds of one
 /// payment at one instant in the order they were made. `refunds` must come
 /// in (payment, version) order.
-fn ledger(
+pub(super) fn ledger(
     payments: Vec<PaymentEntryRow>,
     refunds: Vec<RefundEntryRow>,
 ) -> Result<Vec<LedgerEntry>, StoreError> {

@@ -9,13 +9,14 @@ mod idempotency;
 mod outbox;
 mod payments;
 mod processor;
+mod statements;
 
 use std::fmt::Display;
 
 use portal_domain::ports::StoreError;
 
 pub(crate) use access::{ActivationRow, AuditRow, LinkRequestRow, LinkRow, SessionRow};
-pub(crate) use accounts::{AccountRow, ApiKeyRow, ClientRow, ContactRow};
+pub(crate) use accounts::{AccountRow, ApiKeyRow, ClientRow, ContactRow, LogoRow};
 pub(crate) use documents::{
     DocumentRow, DocumentStatusRow, LineRow, PaymentEntryRow, RecipientRow, RefundEntryRow,
     document,
@@ -31,6 +32,7 @@ pub(crate) use processor::{
     CheckoutAllocationRow, CheckoutRow, ConnectionRow, CustomerRow, MethodRow, ProcessorEventRow,
     checkout, checkout_rows,
 };
+pub(crate) use statements::{StatementInvoiceRow, StatementPaymentRow, StatementRefundRow};
 
 pub(crate) fn corrupt(what: impl Display) -> StoreError {
     StoreError::Backend(format!("corrupt data in the store: {what}").into())

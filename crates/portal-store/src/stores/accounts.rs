@@ -65,35 +65,36 @@ impl AccountStore for Database {
 
     async fn update_account(&self, current: &Account, next: &Account) -> StoreResult<bool> {
         let row = AccountRow::from(next);
-        let seen = &current.settings;
-        let name = current.name.to_string();
-        let url = seen.public_url.as_ref().map(ToString::to_string);
-        let zone = seen.time_zone.name();
+        // The stored row must still be what the caller read: every column
+        // `current` came from, compared as the row would store it.
+        let seen = AccountRow::from(current);
         let mut conn = self.conn().await?;
         let written = with_conn!(conn, |c| {
-            // Only if the account is still what the caller read.
-            let target = accounts::table
-                .filter(accounts::id.eq(Id(current.id.as_uuid())))
-                .filter(accounts::name.eq(&name))
-                .filter(accounts::session_lifetime_seconds.eq(seen.session_lifetime.num_seconds()))
-                .filter(accounts::idle_timeout_seconds.eq(seen.idle_timeout.num_seconds()))
-                .filter(accounts::link_lifetime_seconds.eq(seen.link_lifetime.num_seconds()))
-                .filter(accounts::time_zone.eq(zone))
-                .filter(accounts::allow_partial_payments.eq(seen.allow_partial_payments));
-            match &url {
-                Some(url) => {
-                    diesel::update(target.filter(accounts::public_url.eq(url)))
-                        .set(&row)
-                        .execute(c)
-                        .await
-                }
-                None => {
-                    diesel::update(target.filter(accounts::public_url.is_null()))
-                        .set(&row)
-                        .execute(c)
-                        .await
-                }
-            }
+            // Boxed, so each nullable column is compared as `IS NULL` or
+            // `=` as the case may be; built once per backend.
+            let mut target = diesel::update(accounts::table)
+                .filter(accounts::id.eq(seen.id))
+                .filter(accounts::name.eq(&seen.name))
+                .filter(accounts::session_lifetime_seconds.eq(seen.session_lifetime_seconds))
+                .filter(accounts::idle_timeout_seconds.eq(seen.idle_timeout_seconds))
+                .filter(accounts::link_lifetime_seconds.eq(seen.link_lifetime_seconds))
+                .filter(accounts::time_zone.eq(&seen.time_zone))
+                .filter(accounts::allow_partial_payments.eq(seen.allow_partial_payments))
+                .filter(accounts::accent_colour.eq(&seen.accent_colour))
+                .into_boxed();
+            target = match &seen.public_url {
+                Some(url) => target.filter(accounts::public_url.eq(url)),
+                None => target.filter(accounts::public_url.is_null()),
+            };
+            target = match &seen.address {
+                Some(address) => target.filter(accounts::address.eq(address)),
+                None => target.filter(accounts::address.is_null()),
+            };
+            target = match &seen.payment_instructions {
+                Some(text) => target.filter(accounts::payment_instructions.eq(text)),
+                None => target.filter(accounts::payment_instructions.is_null()),
+            };
+            target.set(&row).execute(c).await
         })
         .map_err(backend)?;
         Ok(written == 1)

@@ -13,18 +13,47 @@ use super::{IDS_PER_QUERY, is_unique_violation, keyset};
 use crate::Database;
 use crate::database::{backend, in_snapshot, with_conn};
 use crate::rows::{DocumentRow, LineRow, PaymentEntryRow, RefundEntryRow, document};
-use crate::schema::{
-    contacts, document_lines, document_recipients, documents, payment_allocations, payments,
-    refund_allocations, refunds,
-};
+use crate::schema::{contacts, document_lines, document_recipients, documents};
 use crate::sql_types::{Id, Time};
 
-/// What a set of documents is read back with, by document.
+/// The ledger entries of a set of invoices, by invoice.
 #[derive(Default)]
-struct Parts {
-    lines: HashMap<uuid::Uuid, Vec<LineRow>>,
+pub(super) struct Ledgers {
     payments: HashMap<uuid::Uuid, Vec<PaymentEntryRow>>,
     refunds: HashMap<uuid::Uuid, Vec<RefundEntryRow>>,
+}
+
+impl Ledgers {
+    /// The entries of the invoice `id`: of its payments, and of its
+    /// refunds in the order they were made.
+    pub(super) fn take(&mut self, id: uuid::Uuid) -> (Vec<PaymentEntryRow>, Vec<RefundEntryRow>) {
+        (
+            self.payments.remove(&id).unwrap_or_default(),
+            self.refunds.remove(&id).unwrap_or_default(),
+        )
+    }
+
+    /// Files entries read for some of the invoices under their invoice.
+    pub(super) fn extend(&mut self, paid: Vec<PaymentEntryRow>, refunded: Vec<RefundEntryRow>) {
+        for entry in paid {
+            self.payments
+                .entry(entry.document_id.0)
+                .or_default()
+                .push(entry);
+        }
+        for entry in refunded {
+            self.refunds
+                .entry(entry.document_id.0)
+                .or_default()
+                .push(entry);
+        }
+    }
+}
+
+/// What a set of documents is read back with, by document.
+struct Parts {
+    lines: HashMap<uuid::Uuid, Vec<LineRow>>,
+    ledgers: Ledgers,
 }
 
 impl Parts {
@@ -33,33 +62,31 @@ impl Parts {
         rows.into_iter()
             .map(|row| {
                 let id = row.id.0;
+                let (payments, refunds) = self.ledgers.take(id);
                 document(
                     row,
                     self.lines.remove(&id).unwrap_or_default(),
-                    self.payments.remove(&id).unwrap_or_default(),
-                    self.refunds.remove(&id).unwrap_or_default(),
+                    payments,
+                    refunds,
                 )
             })
             .collect()
     }
 }
 
-/// Reads the documents `$query` selects on `$c`, with their lines and the
-/// ledger entries of their payments and refunds; evaluates to the rows
-/// and a [`Parts`]. Run inside [`in_snapshot!`], so a payment committed
-/// meanwhile is either wholly seen or not at all.
-macro_rules! load_documents {
-    ($c:expr, $query:expr) => {{
-        let rows: Vec<DocumentRow> = $query.select(DocumentRow::as_select()).load($c).await?;
-        let ids: Vec<Id> = rows.iter().map(|r| r.id).collect();
-        let mut parts = Parts::default();
-        for chunk in ids.chunks(IDS_PER_QUERY) {
-            let lines: Vec<LineRow> = document_lines::table
-                .filter(document_lines::document_id.eq_any(chunk))
-                .order((document_lines::document_id, document_lines::position))
-                .select(LineRow::as_select())
-                .load($c)
-                .await?;
+/// Reads on `$c` the ledger entries of the invoices whose ids are in
+/// `$ids` (a slice of [`Id`]): the allocations of their payments and of
+/// their refunds; evaluates to a [`Ledgers`]. Run inside [`in_snapshot!`],
+/// with the read of the invoices, so a payment committed meanwhile is
+/// either wholly seen or not at all.
+macro_rules! load_ledgers {
+    ($c:expr, $ids:expr) => {{
+        use $crate::rows::{PaymentEntryRow, RefundEntryRow};
+        use $crate::schema::{payment_allocations, payments, refund_allocations, refunds};
+        use $crate::stores::IDS_PER_QUERY;
+        use $crate::stores::documents::Ledgers;
+        let mut ledgers = Ledgers::default();
+        for chunk in $ids.chunks(IDS_PER_QUERY) {
             let paid: Vec<PaymentEntryRow> = payment_allocations::table
                 .inner_join(payments::table.on(payments::id.eq(payment_allocations::payment_id)))
                 .filter(payment_allocations::document_id.eq_any(chunk))
@@ -99,28 +126,40 @@ macro_rules! load_documents {
                 ))
                 .load($c)
                 .await?;
+            ledgers.extend(paid, refunded);
+        }
+        ledgers
+    }};
+}
+pub(super) use load_ledgers;
+
+/// Reads the documents `$query` selects on `$c`, with their lines and the
+/// ledger entries of their payments and refunds; evaluates to the rows
+/// and a [`Parts`]. Run inside [`in_snapshot!`], so a payment committed
+/// meanwhile is either wholly seen or not at all.
+macro_rules! load_documents {
+    ($c:expr, $query:expr) => {{
+        let rows: Vec<DocumentRow> = $query.select(DocumentRow::as_select()).load($c).await?;
+        let ids: Vec<Id> = rows.iter().map(|r| r.id).collect();
+        let mut lines_by_document: HashMap<uuid::Uuid, Vec<LineRow>> = HashMap::new();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let lines: Vec<LineRow> = document_lines::table
+                .filter(document_lines::document_id.eq_any(chunk))
+                .order((document_lines::document_id, document_lines::position))
+                .select(LineRow::as_select())
+                .load($c)
+                .await?;
             for line in lines {
-                parts
-                    .lines
+                lines_by_document
                     .entry(line.document_id.0)
                     .or_default()
                     .push(line);
             }
-            for entry in paid {
-                parts
-                    .payments
-                    .entry(entry.document_id.0)
-                    .or_default()
-                    .push(entry);
-            }
-            for entry in refunded {
-                parts
-                    .refunds
-                    .entry(entry.document_id.0)
-                    .or_default()
-                    .push(entry);
-            }
         }
+        let parts = Parts {
+            lines: lines_by_document,
+            ledgers: load_ledgers!($c, ids),
+        };
         (rows, parts)
     }};
 }

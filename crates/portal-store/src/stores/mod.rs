@@ -10,9 +10,11 @@ mod crm;
 mod documents;
 mod idempotency;
 mod link_requests;
+mod logos;
 mod outbox;
 mod payments;
 mod processor;
+mod statements;
 
 use async_trait::async_trait;
 use diesel::prelude::*;

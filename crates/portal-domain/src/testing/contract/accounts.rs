@@ -28,6 +28,9 @@ pub async fn accounts_round_trip(store: &dyn Store) {
             )),
             time_zone: Some(TimeZone::parse("time_zone", "America/New_York").unwrap()),
             allow_partial_payments: None,
+            address: None,
+            accent_colour: None,
+            payment_instructions: None,
         })
         .unwrap();
     let renamed = Account {

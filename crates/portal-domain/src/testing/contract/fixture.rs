@@ -153,11 +153,35 @@ impl<'a> Fixture<'a> {
         issued: NaiveDate,
         created: DateTime<Utc>,
     ) -> Document {
+        self.draft(client, kind, number, issued, created, eur())
+    }
+
+    /// As [`Fixture::document`], in `currency`.
+    pub(crate) fn document_in(
+        &self,
+        client: &Client,
+        kind: DocumentKind,
+        number: &str,
+        issued: NaiveDate,
+        currency: Currency,
+    ) -> Document {
+        self.draft(client, kind, number, issued, self.now, currency)
+    }
+
+    fn draft(
+        &self,
+        client: &Client,
+        kind: DocumentKind,
+        number: &str,
+        issued: NaiveDate,
+        created: DateTime<Utc>,
+        currency: Currency,
+    ) -> Document {
         let line = |text: &str, qty: &str, unit: i64| {
             LineItem::new(
                 Description::parse("description", text).expect("fixture text"),
                 Quantity::parse("quantity", qty).expect("fixture quantity"),
-                Money::new(unit, eur()),
+                Money::new(unit, currency),
             )
             .expect("fixture line")
         };
@@ -169,7 +193,7 @@ impl<'a> Fixture<'a> {
                 Description::parse("title", "Autumn work <&> \"quotes\"\nsecond line")
                     .expect("fixture title"),
             ),
-            currency: eur(),
+            currency,
             issue_date: issued,
             due_date: (kind != DocumentKind::Contract).then(|| issued + Duration::days(30)),
             lines: vec![
@@ -287,6 +311,7 @@ impl<'a> Fixture<'a> {
             ip: "2001:db8::1".parse().ok(),
             user_agent: Some("curl/8".into()),
             occurred_at: at,
+            detail: None,
         }
     }
 
@@ -299,11 +324,23 @@ impl<'a> Fixture<'a> {
         allocations: &[(DocumentId, i64)],
         received_at: DateTime<Utc>,
     ) -> Payment {
+        self.payment_in(client, eur(), amount, allocations, received_at)
+    }
+
+    /// As [`Fixture::payment`], in `currency`.
+    pub(crate) fn payment_in(
+        &self,
+        client: &Client,
+        currency: Currency,
+        amount: i64,
+        allocations: &[(DocumentId, i64)],
+        received_at: DateTime<Utc>,
+    ) -> Payment {
         Payment::restore(PaymentRecord {
             id: PaymentId::generate(&self.random),
             account_id: client.account_id,
             client_id: client.id,
-            amount: Money::new(amount, eur()),
+            amount: Money::new(amount, currency),
             method: PaymentMethod::Manual(ManualKind::BankTransfer),
             reference: Some(Reference::parse("reference", "SEPA 2026/11 «Acme»").expect("ref")),
             received_at,
@@ -312,7 +349,7 @@ impl<'a> Fixture<'a> {
                 .iter()
                 .map(|(document_id, minor)| Allocation {
                     document_id: *document_id,
-                    amount: Money::new(*minor, eur()),
+                    amount: Money::new(*minor, currency),
                 })
                 .collect(),
             refunds: Vec::new(),

@@ -9,6 +9,7 @@
 mod access;
 mod accounts;
 mod batch;
+mod branding;
 mod contacts;
 mod crm;
 mod documents;
@@ -20,6 +21,7 @@ mod payments;
 mod processor;
 mod requests;
 mod sessions;
+mod statements;
 
 use std::future::Future;
 
@@ -29,6 +31,7 @@ use crate::ports::Store;
 pub use access::*;
 pub use accounts::*;
 pub use batch::*;
+pub use branding::*;
 pub use contacts::*;
 pub use crm::*;
 pub use documents::*;
@@ -39,6 +42,7 @@ pub use payments::*;
 pub use processor::*;
 pub use requests::*;
 pub use sessions::*;
+pub use statements::*;
 
 pub(crate) use fixture::{Fixture, date};
 
@@ -73,6 +77,8 @@ macro_rules! store_contract_tests {
             api_keys_find_their_account_only,
             the_sole_account_is_known_only_when_alone,
             demo_account_is_the_oldest_demo,
+            letterhead_settings_round_trip_set_and_cleared,
+            logos_are_set_replaced_and_removed_per_account,
             api_keys_are_listed_oldest_first_in_pages,
             api_keys_are_revoked_but_never_the_last_active_one,
             clients_are_scoped_to_their_account,
@@ -97,6 +103,11 @@ macro_rules! store_contract_tests {
             pending_and_failed_payments_do_not_count_as_paid,
             refunds_reopen_invoices_and_compare_the_payment_version,
             payments_are_listed_newest_first_and_filtered,
+            statement_currencies_are_those_of_sent_invoices_and_succeeded_payments,
+            statement_invoices_are_the_sent_unvoided_ones_through_a_date,
+            statement_invoices_are_paged_by_issue_date_then_id,
+            statement_payments_are_the_succeeded_ones_before_a_time,
+            statement_payments_are_paged_by_time_then_id,
             a_batch_applies_every_write,
             a_lost_compare_and_set_late_in_a_batch_writes_nothing,
             a_closed_portal_late_in_a_batch_writes_nothing,
@@ -110,6 +121,7 @@ macro_rules! store_contract_tests {
             sessions_are_touched_and_revoked_once,
             revoking_a_pending_session_revokes_its_link,
             audit_trails_are_ordered_and_scoped,
+            audit_details_round_trip,
             link_requests_are_counted_and_forgotten,
             link_requests_enqueue_their_job_only_when_allowed,
             outbox_items_round_trip,

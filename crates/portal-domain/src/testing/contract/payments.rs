@@ -13,7 +13,7 @@ use super::fixture::eur;
 use super::{Fixture, date, read_pages};
 
 /// `payment` in another status.
-fn with_status(payment: &Payment, status: PaymentStatus) -> Payment {
+pub(super) fn with_status(payment: &Payment, status: PaymentStatus) -> Payment {
     Payment::restore(PaymentRecord {
         id: payment.id(),
         account_id: payment.account_id(),
@@ -36,7 +36,11 @@ fn with_status(payment: &Payment, status: PaymentStatus) -> Payment {
 /// The batch that records `payment` and the invoices it changes (each
 /// as read, with the payment's entry for it added), in id order; returns
 /// the invoices as the store holds them after.
-async fn record(f: &Fixture<'_>, payment: &Payment, invoices: &[&Document]) -> Vec<Document> {
+pub(super) async fn record(
+    f: &Fixture<'_>,
+    payment: &Payment,
+    invoices: &[&Document],
+) -> Vec<Document> {
     let mut updated: Vec<Document> = payment
         .ledger_entries()
         .map(|(id, entry)| {

@@ -270,3 +270,56 @@ pub async fn audit_trails_are_ordered_and_scoped(store: &dyn Store) {
             .is_empty()
     );
 }
+
+pub async fn audit_details_round_trip(store: &dyn Store) {
+    let f = Fixture::new(store);
+    let account = f.account("Account").await;
+    let acme = f.client(&account, "Acme").await;
+    let ap = f.contact(&acme, "ap@acme.example").await;
+    let session = crate::model::SessionId::generate(f.random());
+    let statement = AuditEvent {
+        session_id: Some(session),
+        detail: Some("2026-01-01..2026-11-26 as PDF «EUR, USD» ✓\nsecond line".into()),
+        ..f.event(&ap, AuditAction::StatementDownloaded, f.now)
+    };
+    store.record(&statement).await.unwrap();
+    let document = AuditEvent {
+        session_id: Some(session),
+        document_id: Some(crate::model::DocumentId::generate(f.random())),
+        detail: None,
+        ..f.event(
+            &ap,
+            AuditAction::DocumentDownloaded,
+            f.now + Duration::seconds(1),
+        )
+    };
+    store.record(&document).await.unwrap();
+    // Events written in a batch keep theirs too.
+    let receipt = AuditEvent {
+        session_id: Some(session),
+        payment_id: Some(PaymentId::generate(f.random())),
+        detail: Some(String::new()),
+        ..f.event(
+            &ap,
+            AuditAction::ReceiptDownloaded,
+            f.now + Duration::seconds(2),
+        )
+    };
+    let batch = crate::ports::Batch::new().with(crate::ports::Write::Audit(receipt.clone()));
+    assert!(store.commit(&batch).await.unwrap());
+
+    let recorded = vec![statement, document, receipt];
+    assert_eq!(
+        store.session_events(account.id, session).await.unwrap(),
+        recorded
+    );
+    let mut newest_first = recorded;
+    newest_first.reverse();
+    assert_eq!(
+        store
+            .client_events(account.id, acme.id, &PageRequest::first(10))
+            .await
+            .unwrap(),
+        newest_first
+    );
+}

@@ -1,4 +1,4 @@
-//! Accounts, API keys, clients and contacts, in memory.
+//! Accounts, their logos and API keys, clients and contacts, in memory.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use super::{InMemoryStore, missing, paged};
 use crate::model::{
     Account, AccountId, ApiKeyId, ApiKeyRecord, Client, ClientId, Contact, ContactId, EmailAddress,
-    PageRequest, TokenHash,
+    Logo, PageRequest, TokenHash,
 };
 use crate::ports::{
-    AccountStore, Conflict, CrmStore, KeyRevocation, Revocation, StoreError, StoreResult,
+    AccountStore, Conflict, CrmStore, KeyRevocation, LogoStore, Revocation, StoreError, StoreResult,
 };
 
 #[async_trait]
@@ -123,6 +123,33 @@ impl AccountStore for InMemoryStore {
         }
         key.revoked_at = Some(at);
         Ok(KeyRevocation::Revoked(key.clone()))
+    }
+}
+
+#[async_trait]
+impl LogoStore for InMemoryStore {
+    async fn logo(&self, account: AccountId) -> StoreResult<Option<Logo>> {
+        Ok(self
+            .state()
+            .logos
+            .iter()
+            .find(|(id, _)| *id == account)
+            .map(|(_, logo)| logo.clone()))
+    }
+
+    async fn set_logo(
+        &self,
+        account: AccountId,
+        logo: Option<&Logo>,
+        _at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut state = self.state();
+        if logo.is_some() && !state.accounts.iter().any(|a| a.id == account) {
+            return Err(missing("account"));
+        }
+        state.logos.retain(|(id, _)| *id != account);
+        state.logos.extend(logo.map(|logo| (account, logo.clone())));
+        Ok(())
     }
 }
 

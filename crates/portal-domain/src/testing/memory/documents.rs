@@ -16,7 +16,7 @@ use crate::ports::{
 impl State {
     /// The ledger of one document, from the payments that touch it: what
     /// each applied, then what each refund took back, in time order.
-    fn ledger(&self, document: DocumentId) -> Vec<LedgerEntry> {
+    pub(super) fn ledger(&self, document: DocumentId) -> Vec<LedgerEntry> {
         let mut entries: Vec<LedgerEntry> = Vec::new();
         for payment in &self.payments {
             for (doc, entry) in payment.ledger_entries() {

@@ -10,6 +10,7 @@ mod batch;
 mod documents;
 mod outbox;
 mod processor;
+mod statements;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -18,9 +19,10 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::model::{
-    Account, ApiKeyRecord, AuditEvent, Checkout, ClaimToken, Client, ClientId, Contact, ContactId,
-    DocumentId, DocumentRecord, IdempotencyRecord, LinkRequest, MagicLink, OutboxMessage,
-    PageRequest, Payment, PortalSession, ProcessorCustomer, SessionId, StoredMethod, TokenHash,
+    Account, AccountId, ApiKeyRecord, AuditEvent, Checkout, ClaimToken, Client, ClientId, Contact,
+    ContactId, DocumentId, DocumentRecord, IdempotencyRecord, LinkRequest, Logo, MagicLink,
+    OutboxMessage, PageRequest, Payment, PortalSession, ProcessorCustomer, SessionId, StoredMethod,
+    TokenHash,
 };
 use crate::ports::{ConnectionRecord, Revocation, Store, StoreError, StoreResult};
 
@@ -41,6 +43,9 @@ struct OutboxRow {
 #[derive(Debug, Clone, Default)]
 struct State {
     accounts: Vec<Account>,
+    /// At most one per account, apart from the account as in the SQL
+    /// stores.
+    logos: Vec<(AccountId, Logo)>,
     api_keys: Vec<ApiKeyRecord>,
     clients: Vec<Client>,
     contacts: Vec<Contact>,
