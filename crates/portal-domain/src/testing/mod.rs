@@ -2,6 +2,7 @@
 //! this crate's tests and, with the `testing` feature, for adapter crates.
 
 pub mod contract;
+mod echo;
 mod memory;
 pub mod processor_contract;
 
@@ -15,6 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::ports::{Clock, Email, MailError, Mailer, RandomSource};
 
+pub use echo::SheetEcho;
 pub use memory::InMemoryStore;
 
 /// Parses an RFC 3339 time, for test fixtures.
