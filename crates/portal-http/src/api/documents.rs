@@ -93,10 +93,28 @@ async fn send<T: ToSchema + for<'a> From<&'a Document>>(
         outbox_item_id: sent.queued.to_string(),
         portal_link_included: included,
         link_expires_at: sent.link_expires_at.map(time),
-        notice: (!included).then_some(
-            "Portal access is off for this client, so the email carries no portal link; it asks the client to reply for payment instructions.",
-        ),
+        notice: (!included).then(|| without_portal(kind, &account)),
     }))
+}
+
+/// What the email of a document sent to a client without a portal
+/// carries instead of a link.
+fn without_portal(kind: DocumentKind, account: &Account) -> &'static str {
+    let instructions = account.settings.payment_instructions.is_some();
+    match kind {
+        DocumentKind::Invoice if instructions => {
+            "Portal access is off for this client, so the email carries no portal link: the invoice goes as a PDF attachment, with the account's payment instructions."
+        }
+        DocumentKind::Invoice => {
+            "Portal access is off for this client, so the email carries no portal link: the invoice goes as a PDF attachment, and the email asks the client to reply for payment instructions (set the account's payment_instructions to include them)."
+        }
+        DocumentKind::Estimate => {
+            "Portal access is off for this client, so the email carries no portal link: the estimate goes as a PDF attachment."
+        }
+        DocumentKind::Contract => {
+            "Portal access is off for this client, so the email carries no portal link; it asks the client to reply with any questions."
+        }
+    }
 }
 
 async fn void<T: for<'a> From<&'a Document>>(
@@ -198,7 +216,9 @@ macro_rules! kind_api {
             }
 
             /// Emails the document to one of its client's contacts, with a
-            /// portal link when the client's portal is on. A draft becomes
+            /// portal link when the client's portal is on; otherwise with the
+            /// document as a PDF attachment (invoices and estimates) and, for
+            /// an invoice, the account's payment instructions. A draft becomes
             /// sent; sending again sends the email again. The email is
             /// queued in the outbox, which delivers and retries it.
             #[utoipa::path(
@@ -214,6 +234,7 @@ macro_rules! kind_api {
                     )),
                     (status = 409, description = "The document is void (`invalid_status`), the client inactive (`client_inactive`) or the contact deactivated (`contact_inactive`).", body = ErrorBody),
                     (status = 422, description = "The contact belongs to another client (`contact_not_of_client`).", body = ErrorBody),
+                    (status = 500, description = "The client has no portal, so the email carries the document as a PDF, and it could not be rendered (`render_failed`); nothing was sent.", body = ErrorBody),
                 )
             )]
             pub(crate) async fn send(
