@@ -56,7 +56,7 @@ async fn pay_big(p: &Payer) -> String {
             Some(payment(
                 &p.client,
                 25_000,
-                json!([{ "document_id": p.big, "amount": 25_000 }]),
+                json!([{ "invoice_id": p.big, "amount": 25_000 }]),
             )),
         )
         .await;
@@ -115,7 +115,7 @@ async fn another_companys_documents_receipts_and_unknown_ids_are_not_found() {
             Some(payment(
                 &other,
                 70_000,
-                json!([{ "document_id": theirs, "amount": 70_000 }]),
+                json!([{ "invoice_id": theirs, "amount": 70_000 }]),
             )),
         )
         .await;
