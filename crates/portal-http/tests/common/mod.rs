@@ -17,9 +17,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use portal_domain::ports::{ProcessorConnector, Renderer};
 use portal_domain::service::{PortalConfig, ProcessorStatus, Services};
-use portal_domain::testing::{
-    FixedClock, InMemoryStore, RecordingMailer, SeededRandom, SheetEcho, ts,
-};
+use portal_domain::testing::{FixedClock, InMemoryStore, RecordingMailer, SeededRandom, ts};
 use portal_domain::{
     Account, Email, LinkRequestPolicy, Name, OutboxPolicy, ProcessorCredentials, PublicUrl, Secret,
     ServerKey,
@@ -81,8 +79,9 @@ impl World {
         Self::build(config, connector, TestConnector::default(), renderer()).await
     }
 
-    /// A world whose documents `renderer` lays out (a [`SheetEcho`] to
-    /// count renders or make them fail).
+    /// A world whose documents `renderer` lays out (a
+    /// `portal_domain::testing::SheetEcho` to count renders or make them
+    /// fail).
     pub async fn with_renderer(renderer: Arc<dyn Renderer>) -> Self {
         let processor = TestConnector::default();
         Self::build(
@@ -297,9 +296,10 @@ impl World {
     }
 }
 
-/// The renderer worlds use unless a test passes its own.
+/// The renderer worlds use unless a test passes its own: typst, as the
+/// server renders.
 fn renderer() -> Arc<dyn Renderer> {
-    Arc::new(SheetEcho::default())
+    Arc::new(portal_pdf::TypstRenderer::new(2))
 }
 
 /// The `name=value` part of an answer's `Set-Cookie`.
