@@ -20,9 +20,10 @@ pub(crate) fn logo_path(format: LogoFormat) -> &'static str {
 
 /// `sys.inputs` for a sheet: the sheet's fields (with `sheet` naming its
 /// kind), every string made printable, an unreadable accent colour
-/// replaced by the default, `logo`: the logo's path, or `none`, and for
-/// a statement each section's `layout` (see [`ledger`]).
-pub(crate) fn inputs(sheet: &Sheet) -> Result<Dict, String> {
+/// replaced by the default, `logo`: the path of the logo (of format
+/// `logo`), or `none`, and for a statement each section's `layout` (see
+/// [`ledger`]).
+pub(crate) fn inputs(sheet: &Sheet, logo: Option<LogoFormat>) -> Result<Dict, String> {
     let mut json = serde_json::to_value(sheet).map_err(|e| format!("sheet to JSON: {e}"))?;
     make_printable(&mut json);
     if matches!(sheet, Sheet::Statement(_)) {
@@ -36,11 +37,7 @@ pub(crate) fn inputs(sheet: &Sheet) -> Result<Dict, String> {
     }
     let mut dict: Dict =
         serde_json::from_value(json).map_err(|e| format!("sheet to typst inputs: {e}"))?;
-    let logo = sheet
-        .letterhead()
-        .logo
-        .as_ref()
-        .map(|logo| Str::from(logo_path(logo.format())));
+    let logo = logo.map(|format| Str::from(logo_path(format)));
     dict.insert("logo".into(), logo.into_value());
     Ok(dict)
 }

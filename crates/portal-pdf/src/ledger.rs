@@ -89,8 +89,8 @@ const COLUMNS: [Column; 7] = [
 const DESCRIPTION: usize = 3;
 
 /// Adds `layout` to every section of a statement's inputs: `size` (pt),
-/// `width` (pt), `outer` (the padding at the table's edges, pt),
-/// `columns` (`label`, `key`, `width` in pt, `numeric`) and
+/// `outer` (the padding at the table's edges, pt), `columns` (`label`,
+/// `key`, `width` in pt, together the page's text width; `numeric`) and
 /// `runs` (`start`, `len`, `stacked`: whether the rows are stacked one
 /// per line or the single row gets cells of its own).
 pub(crate) fn add_layouts(statement: &mut Value) {
@@ -177,7 +177,7 @@ fn layout(rows: &[[&str; 7]]) -> Value {
             json!({ "label": c.label, "key": c.key, "width": width, "numeric": c.numeric })
         })
         .collect();
-    json!({ "size": SIZE, "width": WIDTH, "outer": GAP / 2.0, "columns": columns, "runs": runs })
+    json!({ "size": SIZE, "outer": GAP / 2.0, "columns": columns, "runs": runs })
 }
 
 #[cfg(test)]

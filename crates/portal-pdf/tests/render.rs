@@ -6,7 +6,7 @@ use common::{
     HOSTILE, created, images_of, info_of, invoice, long_statement, png_logo, receipt, row, section,
     squeeze, statement, svg_logo, text_of,
 };
-use portal_domain::model::{Sheet, SheetMeta};
+use portal_domain::model::{Logo, LogoFormat, Sheet, SheetMeta};
 use portal_domain::ports::{RenderError, Renderer as _};
 use portal_pdf::TypstRenderer;
 
@@ -295,4 +295,20 @@ async fn renders_run_concurrently_through_the_port() {
         matches!(refused, Err(RenderError::Unavailable)),
         "{refused:?}"
     );
+}
+
+#[test]
+fn a_logo_that_cannot_be_printed_is_left_out_rather_than_failing_the_document() {
+    // SVG text is drawn with the embedded fonts, without fallback: a glyph
+    // they lack fails PDF/A.
+    let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 40"><text x="4" y="30" font-size="24">ACME 漢</text></svg>"##;
+    let logo = Logo::new(LogoFormat::Svg, svg.into()).unwrap();
+    let with = render(&Sheet::Invoice(invoice(&["Work"], Some(logo))));
+    let without = render(&Sheet::Invoice(invoice(&["Work"], None)));
+    assert_eq!(with, without);
+
+    let printable = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 40"><text x="4" y="30" font-size="24">ACME</text></svg>"##;
+    let logo = Logo::new(LogoFormat::Svg, printable.into()).unwrap();
+    let with = render(&Sheet::Invoice(invoice(&["Work"], Some(logo))));
+    assert_ne!(with, without, "an SVG logo with printable text is kept");
 }
