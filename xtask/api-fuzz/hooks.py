@@ -22,7 +22,11 @@ them:
   in the description of the field it names.
 Every other `422` (`invalid_request`, or `validation_failed` on a single
 value) means the schema called valid what the server refuses, and fails
-the run.
+the run. Query strings have rules across parameters too (a statement's
+`from` not after its `to`, and less than ten years before it, where a day
+left out stands for today): a `400 invalid_query` for one of
+`QUERY_RULES_ACROSS_FIELDS` is dropped the same way, and every other `400`
+fails the run.
 """
 
 import itertools
@@ -51,6 +55,13 @@ RULES_ACROSS_FIELDS = [
     (r"idle_timeout_seconds", "must not be longer than the session lifetime"),
 ]
 
+# (parameter, what the server says): rules between query parameters, or
+# with the clock, answered `400 invalid_query` naming the parameter.
+QUERY_RULES_ACROSS_FIELDS = [
+    (r"from", "must not be after to"),
+    (r"to", r"must be less than \d+ years after from"),
+]
+
 _seen_keys: set[str] = set()
 _fresh_keys = itertools.count(1)
 
@@ -71,13 +82,29 @@ def before_call(context, case, kwargs):
 def filter_failure(context, failure, case, response):
     """Whether `failure` stands: `False` only for the refusals above, each
     noted in the file PORTAL_FUZZ_DROPPED names for the run's summary."""
-    if getattr(failure, "code", None) != "ST202" or response.status_code != 422:
+    status = response.status_code
+    if getattr(failure, "code", None) != "ST202" or status not in (400, 422):
         return True
     try:
         error = json.loads(response.content)["error"]
         code, field, message = error["code"], error.get("field") or "", error["message"]
     except (ValueError, KeyError, TypeError):
         return True
+    if status == 400:
+        rule = next(
+            (
+                f"{rule_field}: {rule}"
+                for rule_field, rule in QUERY_RULES_ACROSS_FIELDS
+                if code == "invalid_query"
+                and re.fullmatch(rule_field, field)
+                and re.search(rule, message)
+            ),
+            None,
+        )
+        if rule is None:
+            return True
+        note(case, f"400 invalid_query ({rule})")
+        return False
     if code in VALIDATION_CODES:
         rule = next(
             (
@@ -91,11 +118,11 @@ def filter_failure(context, failure, case, response):
         )
         if rule is None:
             return True
-        note(case, f"validation_failed ({rule})")
+        note(case, f"422 validation_failed ({rule})")
         return False
     if f"`{code}`" not in documented_refusals(case.operation):
         return True
-    note(case, code)
+    note(case, f"422 {code}")
     return False
 
 
@@ -103,7 +130,7 @@ def note(case, why):
     path = os.environ.get("PORTAL_FUZZ_DROPPED")
     if path:
         with open(path, "a", encoding="utf-8") as notes:
-            notes.write(f"{case.operation.label}: 422 {why}\n")
+            notes.write(f"{case.operation.label}: {why}\n")
 
 
 def documented_refusals(operation):
