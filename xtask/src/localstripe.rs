@@ -74,7 +74,7 @@ pub(crate) fn venv() -> Result<PathBuf, String> {
 }
 
 /// 64-bit FNV-1a, as the tests' launcher names the environment.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -12,11 +12,15 @@
 //! - `localstripe`: installs the pinned localstripe the Stripe tests and
 //!   the browser test share, and prints where (`localstripe.rs`).
 //! - `deny`: licences, bans and sources of every dependency (`deny.toml`).
+//! - `bench`: the document rendering benchmark (`bench.rs`): statement
+//!   PDFs through typst, warm Chromium and WeasyPrint, CSV statements
+//!   streamed from SQLite; the table goes into the README.
 //!
 //! Only the standard library: this must build fast and never be the thing
 //! that breaks.
 
 mod api_fuzz;
+mod bench;
 mod localstripe;
 
 use std::path::{Path, PathBuf};
@@ -31,9 +35,10 @@ fn main() -> ExitCode {
         "api-fuzz" => api_fuzz::api_fuzz(),
         "e2e" => e2e(),
         "deny" => deny(),
+        "bench" => bench::bench(),
         "localstripe" => localstripe::localstripe(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|api-fuzz|e2e|deny|localstripe>");
+            eprintln!("usage: cargo xtask <ci|api-fuzz|e2e|deny|localstripe|bench>");
             return ExitCode::from(2);
         }
     };
