@@ -271,7 +271,8 @@ pub(crate) fn history(entries: usize, seed: u64) -> Result<History, String> {
                 Plan::Once | Plan::Overpaid => {
                     let mut allocations = vec![(index, total)];
                     let waiting = carried.entry(currency.code()).or_default();
-                    for earlier in waiting.drain(..).take(3) {
+                    let settled = waiting.len().min(3);
+                    for earlier in waiting.drain(..settled) {
                         allocations.push((earlier, invoices[earlier].total));
                     }
                     let credit = match plan {
