@@ -11,9 +11,9 @@
 //! is reached. An engine that cannot be installed is reported as not
 //! measured, the rest still run.
 //!
-//! The report goes to `<target>/bench/documents.md` and replaces the
-//! README's section between `<!-- bench:start -->` and
-//! `<!-- bench:end -->`.
+//! The report goes to `<target>/bench/documents.md` and, after a run of
+//! every engine, replaces the README's section between
+//! `<!-- bench:start -->` and `<!-- bench:end -->`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -25,7 +25,9 @@ const WEASYPRINT_REQUIREMENTS: &str = "xtask/bench/weasyprint-requirements.txt";
 const START: &str = "<!-- bench:start -->";
 const END: &str = "<!-- bench:end -->";
 
-pub(crate) fn bench() -> Result<(), String> {
+/// `args` go to `portal-bench run` (`--only typst,chromium,weasyprint,csv`);
+/// a run given any measures only part, and leaves the README as it is.
+pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     run(
         "build portal-bench (release)",
         "cargo",
@@ -38,31 +40,44 @@ pub(crate) fn bench() -> Result<(), String> {
     if let Err(step) = apt(&["poppler-utils"]) {
         eprintln!("bench: {step} failed; pages are counted from the PDF objects");
     }
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1));
+    let wants = |engine: &str| only.is_none_or(|o| o.split(',').any(|e| e == engine));
     let mut command = Command::new(&binary);
-    command.arg("run").arg("--out").arg(&out);
-    match chromium() {
-        Ok((browser, prefix)) => {
-            command
-                .arg("--chromium")
-                .arg(browser)
-                .arg("--node-prefix")
-                .arg(prefix)
-                .arg("--chromium-script")
-                .arg(root().join("xtask/bench/chromium-pdf.mjs"));
+    command.arg("run").arg("--out").arg(&out).args(args);
+    if wants("chromium") {
+        match chromium() {
+            Ok((browser, prefix)) => {
+                command
+                    .arg("--chromium")
+                    .arg(browser)
+                    .arg("--node-prefix")
+                    .arg(prefix)
+                    .arg("--chromium-script")
+                    .arg(root().join("xtask/bench/chromium-pdf.mjs"));
+            }
+            Err(step) => eprintln!("bench: {step} failed; Chromium is not measured"),
         }
-        Err(step) => eprintln!("bench: {step} failed; Chromium is not measured"),
     }
-    match weasyprint() {
-        Ok(python) => {
-            command
-                .arg("--weasyprint-python")
-                .arg(python)
-                .arg("--weasyprint-script")
-                .arg(root().join("xtask/bench/weasyprint-pdf.py"));
+    if wants("weasyprint") {
+        match weasyprint() {
+            Ok(python) => {
+                command
+                    .arg("--weasyprint-python")
+                    .arg(python)
+                    .arg("--weasyprint-script")
+                    .arg(root().join("xtask/bench/weasyprint-pdf.py"));
+            }
+            Err(step) => eprintln!("bench: {step} failed; WeasyPrint is not measured"),
         }
-        Err(step) => eprintln!("bench: {step} failed; WeasyPrint is not measured"),
     }
     run_command("benchmark", command.current_dir(root()))?;
+    if !args.is_empty() {
+        eprintln!("bench: a partial run: the README is left as it is");
+        return Ok(());
+    }
     let report = std::fs::read_to_string(out.join("documents.md"))
         .map_err(|e| format!("reading the report ({e})"))?;
     update_readme(&root().join("README.md"), &report)

@@ -14,7 +14,8 @@
 //! - `deny`: licences, bans and sources of every dependency (`deny.toml`).
 //! - `bench`: the document rendering benchmark (`bench.rs`): statement
 //!   PDFs through typst, warm Chromium and WeasyPrint, CSV statements
-//!   streamed from SQLite; the table goes into the README.
+//!   streamed from SQLite; the table goes into the README. `cargo xtask
+//!   bench --only typst,csv` runs some engines and leaves the README be.
 //!
 //! Only the standard library: this must build fast and never be the thing
 //! that breaks.
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
         "api-fuzz" => api_fuzz::api_fuzz(),
         "e2e" => e2e(),
         "deny" => deny(),
-        "bench" => bench::bench(),
+        "bench" => bench::bench(&args[1..]),
         "localstripe" => localstripe::localstripe(),
         _ => {
             eprintln!("usage: cargo xtask <ci|api-fuzz|e2e|deny|localstripe|bench>");
