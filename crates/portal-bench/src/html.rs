@@ -1,6 +1,7 @@
 //! The statement sheet as one HTML page, for the browser engines: the same
-//! rows, summary and aging as the PDF, a plain table with a repeated
-//! header, striped rows, A4 pages with the same margins. The text is
+//! rows, summary and aging as the PDF, a plain table with the PDF's fixed
+//! column widths, a repeated header, striped rows, A4 pages with the same
+//! margins. The text is
 //! escaped, so hostile descriptions print as they are. The font is DejaVu
 //! Sans from the system (the engines load no embedded font).
 
@@ -20,14 +21,15 @@ h1 { font-size: 16pt; margin: 12pt 0 2pt; }
 h2 { font-size: 12pt; margin: 14pt 0 4pt; color: var(--accent); }
 .facts td { padding: 0 12pt 0 0; }
 table { border-collapse: collapse; }
-table.rows { width: 100%; }
+table.rows { width: 100%; table-layout: fixed; font-size: 8pt; }
 table.rows thead { display: table-header-group; }
 table.rows th { text-align: left; border-bottom: 1px solid #888; padding: 3pt 4pt; font-size: 8pt; }
 table.rows td { padding: 2pt 4pt; vertical-align: top; }
 table.rows tr { break-inside: avoid; }
 table.rows tbody tr:nth-child(even) { background: #f1f5f6; }
 td.num, th.num { text-align: right; white-space: nowrap; }
-td.desc { white-space: pre-line; overflow-wrap: anywhere; }
+table.rows td { overflow-wrap: anywhere; }
+td.desc { white-space: pre-line; }
 td.date { white-space: nowrap; }
 .boxes { display: flex; gap: 24pt; margin-top: 8pt; break-inside: avoid; }
 .boxes table td { padding: 1pt 8pt 1pt 0; }
@@ -103,7 +105,10 @@ pub(crate) fn statement_html(sheet: &StatementSheet, logo_svg: Option<&str>) -> 
     for section in &sheet.sections {
         let _ = write!(
             out,
-            "<h2>{}</h2><table class=\"rows\"><thead><tr><th>Date</th><th>Type</th>\
+            "<h2>{}</h2><table class=\"rows\"><colgroup><col style=\"width: 20mm\">\
+             <col style=\"width: 19mm\"><col style=\"width: 22mm\"><col>\
+             <col style=\"width: 22mm\"><col style=\"width: 20mm\"><col style=\"width: 23mm\">\
+             </colgroup><thead><tr><th>Date</th><th>Type</th>\
              <th>Reference</th><th>Description</th><th class=\"num\">Debit</th>\
              <th class=\"num\">Credit</th><th class=\"num\">Balance</th></tr></thead><tbody>",
             escape(&section.currency)
