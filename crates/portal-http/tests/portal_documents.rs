@@ -26,7 +26,11 @@ fn pdf_text(bytes: &[u8]) -> String {
         .arg("-")
         .output()
         .expect("pdftotext (poppler-utils) is installed");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_file(&file.0);
     String::from_utf8(out.stdout).unwrap()
 }
@@ -48,9 +52,8 @@ async fn download(p: &Payer, path: &str) -> common::Answer {
 
 /// Records a manual $250.00 payment of the big invoice; its id.
 async fn pay_big(p: &Payer) -> String {
-    let answer = p
-        .w
-        .api(
+    let answer =
+        p.w.api(
             "POST",
             "/api/crm/payments",
             Some(payment(
@@ -78,7 +81,14 @@ async fn a_client_downloads_its_invoice_and_receipt_as_pdf() {
     );
     assert_eq!(invoice.headers[header::CACHE_CONTROL], "no-store");
     let text = pdf_text(&invoice.bytes);
-    for expected in ["Northwind Studio", "Acme", "INV-1", "$1,000.00", "$250.00", "$750.00"] {
+    for expected in [
+        "Northwind Studio",
+        "Acme",
+        "INV-1",
+        "$1,000.00",
+        "$250.00",
+        "$750.00",
+    ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
 
@@ -91,9 +101,15 @@ async fn a_client_downloads_its_invoice_and_receipt_as_pdf() {
 
     // The overview and the document page link to both.
     let home = p.get("/portal").await;
-    assert!(home.text.contains(&format!("/portal/payments/{paid}/receipt.pdf")));
+    assert!(
+        home.text
+            .contains(&format!("/portal/payments/{paid}/receipt.pdf"))
+    );
     let page = p.get(&format!("/portal/documents/{}", p.big)).await;
-    assert!(page.text.contains(&format!("/portal/documents/{}/pdf", p.big)));
+    assert!(
+        page.text
+            .contains(&format!("/portal/documents/{}/pdf", p.big))
+    );
 
     assert_eq!(p.audit(AuditAction::DocumentDownloaded).await.len(), 1);
     let receipts = p.audit(AuditAction::ReceiptDownloaded).await;
@@ -107,9 +123,8 @@ async fn another_companys_documents_receipts_and_unknown_ids_are_not_found() {
     let (other, other_contact) = p.w.client_and_contact("Globex", "ap@globex.example").await;
     let theirs = p.w.invoice(&other, "INV-G", "USD", 70_000).await;
     p.w.send_invoice(&theirs, &other_contact).await;
-    let their_payment = p
-        .w
-        .api(
+    let their_payment =
+        p.w.api(
             "POST",
             "/api/crm/payments",
             Some(payment(
@@ -135,10 +150,9 @@ async fn another_companys_documents_receipts_and_unknown_ids_are_not_found() {
     }
     assert!(p.audit(AuditAction::DocumentDownloaded).await.is_empty());
     // Without a session there is nothing to download.
-    let anonymous = p
-        .w
-        .page(&format!("/portal/documents/{}/pdf", p.big), None)
-        .await;
+    let anonymous =
+        p.w.page(&format!("/portal/documents/{}/pdf", p.big), None)
+            .await;
     assert!(!anonymous.bytes.starts_with(b"%PDF"));
 }
 
@@ -153,7 +167,11 @@ async fn the_statements_page_downloads_pdf_and_csv_statements() {
     assert!(page.text.contains("value=\"2026-11-25\""));
     assert!(page.text.contains("/portal/statement"));
 
-    let pdf = download(&p, "/portal/statement?from=2026-11-01&to=2026-11-30&format=pdf").await;
+    let pdf = download(
+        &p,
+        "/portal/statement?from=2026-11-01&to=2026-11-30&format=pdf",
+    )
+    .await;
     assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text);
     let text = pdf_text(&pdf.bytes);
     for expected in [
@@ -170,7 +188,11 @@ async fn the_statements_page_downloads_pdf_and_csv_statements() {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
 
-    let csv = download(&p, "/portal/statement?from=2026-11-01&to=2026-11-30&format=csv").await;
+    let csv = download(
+        &p,
+        "/portal/statement?from=2026-11-01&to=2026-11-30&format=csv",
+    )
+    .await;
     assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
     assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     assert!(
@@ -180,16 +202,36 @@ async fn the_statements_page_downloads_pdf_and_csv_statements() {
             .ends_with(".csv\"")
     );
     let mut reader = csv::Reader::from_reader(csv.bytes.as_slice());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
     assert_eq!(
         header,
-        ["date", "type", "reference", "description", "currency", "debit", "credit", "balance"]
+        [
+            "date",
+            "type",
+            "reference",
+            "description",
+            "currency",
+            "debit",
+            "credit",
+            "balance"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let kinds: Vec<&str> = rows.iter().map(|r| &r[1]).collect();
     assert_eq!(
         kinds,
-        ["opening_balance", "invoice", "invoice", "payment", "closing_balance"]
+        [
+            "opening_balance",
+            "invoice",
+            "invoice",
+            "payment",
+            "closing_balance"
+        ]
     );
     assert_eq!(&rows[0][7], "0.00");
     assert_eq!(&rows[4][7], "1250.00");
@@ -211,14 +253,26 @@ async fn bad_ranges_answer_400_with_the_form_and_a_message() {
             "from=2026-12-01&to=2026-11-01&format=pdf",
             "The start date must be on or before the end date.",
         ),
-        ("from=2026-13-01&to=2026-11-01&format=csv", "Enter the start date as a date, YYYY-MM-DD."),
-        ("from=2026-01-01&to=tomorrow", "Enter the end date as a date, YYYY-MM-DD."),
+        (
+            "from=2026-13-01&to=2026-11-01&format=csv",
+            "Enter the start date as a date, YYYY-MM-DD.",
+        ),
+        (
+            "from=2026-01-01&to=tomorrow",
+            "Enter the end date as a date, YYYY-MM-DD.",
+        ),
         (
             "from=2010-01-01&to=2026-01-01&format=pdf",
             "A statement covers less than 10 years",
         ),
-        ("from=2026-01-01&to=2026-02-01&format=xlsx", "Choose PDF or CSV."),
-        ("from=2026-01-01&to=2026-02-01&format=json", "Choose PDF or CSV."),
+        (
+            "from=2026-01-01&to=2026-02-01&format=xlsx",
+            "Choose PDF or CSV.",
+        ),
+        (
+            "from=2026-01-01&to=2026-02-01&format=json",
+            "Choose PDF or CSV.",
+        ),
     ] {
         let answer = download(&p, &format!("/portal/statement?{query}")).await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{query}");
@@ -226,7 +280,11 @@ async fn bad_ranges_answer_400_with_the_form_and_a_message() {
         assert!(answer.text.contains("<form"), "{query}");
     }
     // What was typed goes back into the form, escaped.
-    let answer = download(&p, "/portal/statement?from=%22%3E%3Cscript%3E&to=2026-01-01").await;
+    let answer = download(
+        &p,
+        "/portal/statement?from=%22%3E%3Cscript%3E&to=2026-01-01",
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(!answer.text.contains("<script>"));
     assert!(p.audit(AuditAction::StatementDownloaded).await.is_empty());
@@ -257,11 +315,19 @@ async fn a_company_without_a_portal_gets_its_invoice_as_a_pdf_attachment() {
     let email = w.last_email();
     assert!(!email.text.contains("/l/"), "{}", email.text);
     assert!(!email.html.contains("/l/"));
-    assert!(email.text.contains("Wire to IBAN DE89 3704 0044 0532 0130 00"));
+    assert!(
+        email
+            .text
+            .contains("Wire to IBAN DE89 3704 0044 0532 0130 00")
+    );
     assert_eq!(email.attachments.len(), 1);
     assert_eq!(email.attachments[0].filename, "invoice-INV-77.pdf");
     let text = pdf_text(&email.attachments[0].content);
-    for expected in ["INV-77", "€1,234.56", "Wire to IBAN DE89 3704 0044 0532 0130 00"] {
+    for expected in [
+        "INV-77",
+        "€1,234.56",
+        "Wire to IBAN DE89 3704 0044 0532 0130 00",
+    ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
 }
