@@ -9,9 +9,9 @@ use chrono::Duration;
 use portal_domain::service::{MarkPaid, PaymentInput, ProcessorSettingsError};
 use portal_domain::{
     Account, Address, Allocation, ApiKey, Currency, Description, DocumentInput, DocumentKind,
-    DocumentNumber, EmailAddress, LineItem, ManualKind, Money, Name, PageRequest, PaymentMethod,
-    PaymentInstructions, ProcessorCredentials, Quantity, Reference, Secret, Services,
-    SettingsPatch,
+    DocumentNumber, EmailAddress, LineItem, ManualKind, Money, Name, PageRequest,
+    PaymentInstructions, PaymentMethod, ProcessorCredentials, Quantity, Reference, Secret,
+    Services, SettingsPatch,
 };
 
 /// What seeding created, to show the person who started the server.

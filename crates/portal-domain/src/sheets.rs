@@ -219,7 +219,10 @@ pub fn receipt_sheet(
             still_due: still_due.to_string(),
         });
     }
-    let applied = Money::sum(payment.currency(), payment.allocations().iter().map(|a| a.amount))?;
+    let applied = Money::sum(
+        payment.currency(),
+        payment.allocations().iter().map(|a| a.amount),
+    )?;
     let mut totals = vec![Fact::new("Applied to invoices", applied.to_string())];
     let unapplied = payment.unapplied();
     if unapplied.is_positive() {
@@ -256,7 +259,10 @@ pub fn receipt_sheet(
         facts,
         invoices: lines,
         totals,
-        note: Some(format!("Thank you: {} has received your payment.", account.name)),
+        note: Some(format!(
+            "Thank you: {} has received your payment.",
+            account.name
+        )),
     })
 }
 
@@ -304,11 +310,17 @@ pub fn statement_sheet(
             currency: s.currency.code().to_owned(),
             rows,
             summary: vec![
-                Fact::new(format!("Opening balance on {}", day(range.from())), s.opening.to_string()),
+                Fact::new(
+                    format!("Opening balance on {}", day(range.from())),
+                    s.opening.to_string(),
+                ),
                 Fact::new("Invoiced", s.invoiced.to_string()),
                 Fact::new("Paid", s.paid.to_string()),
                 Fact::new("Refunded", s.refunded.to_string()),
-                Fact::new(format!("Closing balance on {}", day(range.to())), s.closing.to_string()),
+                Fact::new(
+                    format!("Closing balance on {}", day(range.to())),
+                    s.closing.to_string(),
+                ),
             ],
             aging,
         });

@@ -169,7 +169,8 @@ fn check_png(bytes: &[u8]) -> Result<(), LogoError> {
     if bytes.len() < 33 || !bytes.starts_with(PNG_SIGNATURE) || &bytes[12..16] != b"IHDR" {
         return Err(LogoError::NotPng);
     }
-    let dimension = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let dimension =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let (width, height) = (dimension(16), dimension(20));
     if width == 0 || height == 0 {
         return Err(LogoError::NotPng);
@@ -199,8 +200,7 @@ fn check_svg(bytes: &[u8]) -> Result<(), LogoError> {
             .map(|(_, r)| r.trim_start())
             .ok_or(LogoError::NotSvg)?;
     }
-    if rest.starts_with("<!doctype") || lower.contains("<!entity") || lower.contains("<!doctype")
-    {
+    if rest.starts_with("<!doctype") || lower.contains("<!entity") || lower.contains("<!doctype") {
         return Err(LogoError::UnsafeSvg);
     }
     if !rest.starts_with("<svg") {
@@ -218,16 +218,21 @@ fn check_svg(bytes: &[u8]) -> Result<(), LogoError> {
             let Some(value) = value.strip_prefix('=') else {
                 continue;
             };
-            let value = value.trim_start().trim_start_matches(['"', '\'']).trim_start();
+            let value = value
+                .trim_start()
+                .trim_start_matches(['"', '\''])
+                .trim_start();
             if !(value.starts_with('#') || value.starts_with("data:")) {
                 return Err(LogoError::UnsafeSvg);
             }
         }
     }
-    if lower.contains("url(") && lower.split("url(").skip(1).any(|u| {
-        let u = u.trim_start().trim_start_matches(['"', '\'']);
-        !u.starts_with('#')
-    }) {
+    if lower.contains("url(")
+        && lower.split("url(").skip(1).any(|u| {
+            let u = u.trim_start().trim_start_matches(['"', '\'']);
+            !u.starts_with('#')
+        })
+    {
         return Err(LogoError::UnsafeSvg);
     }
     Ok(())

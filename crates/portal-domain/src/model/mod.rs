@@ -67,16 +67,16 @@ pub use processor::{
 };
 pub use request::ClientInfo;
 pub use server_key::{SealError, ServerKey};
+pub use session::{PortalSession, RevokeReason, SessionStatus, TOUCH_INTERVAL};
 pub use sheet::{
-    Fact, InvoiceSheet, Letterhead, ReceiptLine, ReceiptSheet, Sheet, SheetDate, SheetLine, SheetMeta,
-    SheetRow, SheetSection, StatementSheet,
+    Fact, InvoiceSheet, Letterhead, ReceiptLine, ReceiptSheet, Sheet, SheetDate, SheetLine,
+    SheetMeta, SheetRow, SheetSection, StatementSheet,
 };
 pub use statement::{
     Aging, EntryKind, InvoiceCursor, MAX_STATEMENT_YEARS, PaymentCursor, SectionStatement,
     SectionStep, SectionSummary, Statement, StatementEntry, StatementError, StatementInvoice,
     StatementPayment, StatementRange, StatementRefund, StatementSection, parse_date, section_of,
 };
-pub use session::{PortalSession, RevokeReason, SessionStatus, TOUCH_INTERVAL};
 pub use text::{
     Address, Description, DocumentNumber, Name, PaymentInstructions, Reference, ValidationError,
 };

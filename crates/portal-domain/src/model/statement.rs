@@ -387,7 +387,12 @@ enum Next {
 impl SectionStatement {
     /// A section that asks for pages of `page_size` items; a page shorter
     /// than that is taken as the last.
-    pub fn new(currency: Currency, range: StatementRange, zone: TimeZone, page_size: usize) -> Self {
+    pub fn new(
+        currency: Currency,
+        range: StatementRange,
+        zone: TimeZone,
+        page_size: usize,
+    ) -> Self {
         let zero = Money::zero(currency);
         let end = range
             .to
@@ -477,10 +482,9 @@ impl SectionStatement {
                     return Ok(SectionStep::Entry(opening));
                 }
                 self.phase = Phase::Summary;
-                return Ok(SectionStep::Entry(self.balance_row(
-                    self.range.to,
-                    EntryKind::ClosingBalance,
-                )));
+                return Ok(SectionStep::Entry(
+                    self.balance_row(self.range.to, EntryKind::ClosingBalance),
+                ));
             };
             if date >= self.range.from
                 && let Some(opening) = self.open()
@@ -569,7 +573,11 @@ impl SectionStatement {
 
     /// Consumes the next item: a row when it falls in the range, `None`
     /// when it only moves the opening balance.
-    fn take(&mut self, next: Next, date: NaiveDate) -> Result<Option<StatementEntry>, StatementError> {
+    fn take(
+        &mut self,
+        next: Next,
+        date: NaiveDate,
+    ) -> Result<Option<StatementEntry>, StatementError> {
         let in_range = date >= self.range.from;
         let entry = match next {
             Next::Invoice => {

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Account, Attachment, AuditAction, ClientId, ContactId, Cursor, Document, DocumentAction, DocumentId,
-    DocumentInput, DocumentKind, EmailAddress, InvalidTransition, LinkPurpose, OutboxId,
-    OutboxTopic, Page, PageRequest, ValidationError,
+    Account, Attachment, AuditAction, ClientId, ContactId, Cursor, Document, DocumentAction,
+    DocumentId, DocumentInput, DocumentKind, EmailAddress, InvalidTransition, LinkPurpose,
+    OutboxId, OutboxTopic, Page, PageRequest, ValidationError,
 };
 use crate::notify;
 use crate::ports::{
@@ -93,7 +93,12 @@ impl std::fmt::Debug for Documents {
 }
 
 impl Documents {
-    pub(crate) fn new(store: &Arc<dyn Store>, links: Links, downloads: Downloads, env: Env) -> Self {
+    pub(crate) fn new(
+        store: &Arc<dyn Store>,
+        links: Links,
+        downloads: Downloads,
+        env: Env,
+    ) -> Self {
         Self {
             downloads,
             store: store.clone(),

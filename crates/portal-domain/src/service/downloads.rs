@@ -366,7 +366,11 @@ impl Downloads {
     ) -> Result<Pdf, DownloadError> {
         let mut invoices: Vec<Document> = Vec::new();
         for allocation in payment.allocations() {
-            if let Some(document) = self.store.document(account.id, allocation.document_id).await? {
+            if let Some(document) = self
+                .store
+                .document(account.id, allocation.document_id)
+                .await?
+            {
                 invoices.push(document);
             }
         }
@@ -420,7 +424,10 @@ impl Downloads {
     ) -> Result<StatementStream, DownloadError> {
         let account = by.account();
         let client = self.client(&by, client).await?;
-        let currencies = self.store.statement_currencies(account.id, client.id).await?;
+        let currencies = self
+            .store
+            .statement_currencies(account.id, client.id)
+            .await?;
         if format != StatementFormat::Pdf {
             self.record_statement(&by, range, format).await?;
         }
@@ -482,7 +489,11 @@ impl Downloads {
 }
 
 /// The file name a statement is offered under.
-pub fn statement_filename(client: &Client, range: StatementRange, format: StatementFormat) -> String {
+pub fn statement_filename(
+    client: &Client,
+    range: StatementRange,
+    format: StatementFormat,
+) -> String {
     sheets::safe_filename(&format!(
         "statement-{}-{}-{}.{}",
         client.name.as_str().to_lowercase().replace(' ', "-"),

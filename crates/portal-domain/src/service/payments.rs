@@ -10,10 +10,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Account, Allocation, Attachment, AuditAction, Client, ClientId, ClientInfo, Contact, ContactId, Currency,
-    Cursor, Description, Document, DocumentId, DocumentKind, DocumentStatus, EmailAddress,
-    LedgerError, ManualKind, MethodDetails, Money, OutboxTopic, Page, PageRequest, Payment,
-    PaymentId, PaymentMethod, PaymentRecord, PaymentStatus, ProcessorCharge, ProcessorRef,
+    Account, Allocation, Attachment, AuditAction, Client, ClientId, ClientInfo, Contact, ContactId,
+    Currency, Cursor, Description, Document, DocumentId, DocumentKind, DocumentStatus,
+    EmailAddress, LedgerError, ManualKind, MethodDetails, Money, OutboxTopic, Page, PageRequest,
+    Payment, PaymentId, PaymentMethod, PaymentRecord, PaymentStatus, ProcessorCharge, ProcessorRef,
     Reference, Refund, RefundId, RefundRefusal, SessionId, ValidationError,
 };
 use crate::notify::{self, Settled};

@@ -30,7 +30,11 @@ impl From<DownloadError> for PageError {
 }
 
 /// A file to save, never to show inline.
-pub(crate) fn attachment(content_type: &'static str, filename: &str, body: impl IntoResponse) -> Response {
+pub(crate) fn attachment(
+    content_type: &'static str,
+    filename: &str,
+    body: impl IntoResponse,
+) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -55,7 +59,13 @@ pub(crate) async fn document_pdf(
     let rendered = state
         .services
         .downloads
-        .document_pdf(Requester::Portal { ctx: &ctx, info: &info }, id)
+        .document_pdf(
+            Requester::Portal {
+                ctx: &ctx,
+                info: &info,
+            },
+            id,
+        )
         .await?;
     Ok(pdf(rendered))
 }
@@ -71,7 +81,13 @@ pub(crate) async fn receipt_pdf(
     let rendered = state
         .services
         .downloads
-        .receipt_pdf(Requester::Portal { ctx: &ctx, info: &info }, id)
+        .receipt_pdf(
+            Requester::Portal {
+                ctx: &ctx,
+                info: &info,
+            },
+            id,
+        )
         .await?;
     Ok(pdf(rendered))
 }
@@ -101,7 +117,11 @@ impl StatementQuery {
 }
 
 /// The range the form asks for: year to date where a date is left out.
-fn range_of(ctx: &SessionContext, state: &AppState, query: &StatementQuery) -> Result<StatementRange, ValidationError> {
+fn range_of(
+    ctx: &SessionContext,
+    state: &AppState,
+    query: &StatementQuery,
+) -> Result<StatementRange, ValidationError> {
     let today = ctx.account.settings.time_zone.today(state.services.now());
     let default = StatementRange::year_to_date(today);
     let from = query
@@ -215,7 +235,10 @@ pub(crate) async fn statement(
             return Ok((StatusCode::BAD_REQUEST, form).into_response());
         }
     };
-    let by = Requester::Portal { ctx: &ctx, info: &info };
+    let by = Requester::Portal {
+        ctx: &ctx,
+        info: &info,
+    };
     let downloads = &state.services.downloads;
     match format {
         StatementFormat::Csv => {
@@ -229,7 +252,9 @@ pub(crate) async fn statement(
                 crate::statement_csv::body(stream),
             ))
         }
-        _ => Ok(pdf(downloads.statement_pdf(by, ctx.client.id, range).await?)),
+        _ => Ok(pdf(downloads
+            .statement_pdf(by, ctx.client.id, range)
+            .await?)),
     }
 }
 

@@ -43,7 +43,12 @@ fn invoice(
     }
 }
 
-fn payment(n: u128, at: DateTime<Utc>, amount: Money, refunds: Vec<StatementRefund>) -> StatementPayment {
+fn payment(
+    n: u128,
+    at: DateTime<Utc>,
+    amount: Money,
+    refunds: Vec<StatementRefund>,
+) -> StatementPayment {
     StatementPayment {
         id: pay_id(n),
         received_at: at,
@@ -167,7 +172,12 @@ struct History {
 }
 
 const CODES: [&str; 3] = ["USD", "EUR", "JPY"];
-const ZONES: [&str; 4] = ["UTC", "America/New_York", "Pacific/Auckland", "Asia/Kolkata"];
+const ZONES: [&str; 4] = [
+    "UTC",
+    "America/New_York",
+    "Pacific/Auckland",
+    "Asia/Kolkata",
+];
 
 fn base() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
@@ -267,7 +277,11 @@ fn owed_through(history: &History, currency: Currency, zone: TimeZone, to: Naive
         .map(|i| i.total.minor())
         .sum();
     let mut paid = 0;
-    for p in history.payments.iter().filter(|p| p.amount.currency() == currency) {
+    for p in history
+        .payments
+        .iter()
+        .filter(|p| p.amount.currency() == currency)
+    {
         let day = zone.date_of(p.received_at);
         if day <= to {
             paid += p.amount.minor();

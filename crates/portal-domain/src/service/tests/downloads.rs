@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate};
 use super::{World, browser, page, usd};
 use crate::model::{
     Allocation, AuditAction, ClientPatch, EntryKind, ManualKind, PaymentInstructions,
-    PaymentMethod, Sheet, SettingsPatch, StatementRange,
+    PaymentMethod, SettingsPatch, Sheet, StatementRange,
 };
 use crate::service::{
     DocumentError, DownloadError, PaymentInput, Requester, StatementEvent, StatementFormat,
@@ -64,7 +64,10 @@ fn portal_downloads_are_scoped_to_the_company_and_audited() {
     let pdf = block_on(downloads.document_pdf(by, mine.id())).unwrap();
     assert_eq!(pdf.filename, "invoice-INV-1.pdf");
     let text = String::from_utf8(pdf.bytes).unwrap();
-    assert!(text.contains("INV-1") && text.contains("$1,500.00"), "{text}");
+    assert!(
+        text.contains("INV-1") && text.contains("$1,500.00"),
+        "{text}"
+    );
     for refused in [theirs.id(), draft.id()] {
         assert!(matches!(
             block_on(downloads.document_pdf(by, refused)),
@@ -101,7 +104,11 @@ fn portal_downloads_are_scoped_to_the_company_and_audited() {
             )
         })
         .collect();
-    assert_eq!(downloaded.len(), 3, "operator downloads are not the client's");
+    assert_eq!(
+        downloaded.len(),
+        3,
+        "operator downloads are not the client's"
+    );
     for event in &downloaded {
         assert_eq!(event.contact_id, Some(w.contact.id));
         assert_eq!(event.session_id, Some(ctx.session.id));
@@ -139,7 +146,11 @@ fn a_statement_streams_the_same_rows_it_collects() {
     let first = w.sent(&w.invoice(&w.client, "INV-1"), &w.contact);
     let _eur = w.sent(&w.invoice_in(&w.client, "INV-E", "EUR", 2_000), &w.contact);
     let void = w.sent(&w.invoice(&w.client, "INV-VOID"), &w.contact);
-    block_on(w.s.documents.void_document(&w.account, void.kind(), void.id())).unwrap();
+    block_on(
+        w.s.documents
+            .void_document(&w.account, void.kind(), void.id()),
+    )
+    .unwrap();
     let _draft = w.invoice(&w.client, "INV-DRAFT");
     pay(&w, &first, 40_000);
     let range = StatementRange::new(
@@ -148,13 +159,12 @@ fn a_statement_streams_the_same_rows_it_collects() {
     )
     .unwrap();
     let operator = Requester::Operator(&w.account);
-    let mut stream = block_on(w.s.downloads.statement(
-        operator,
-        w.client.id,
-        range,
-        StatementFormat::Csv,
-    ))
-    .unwrap();
+    let mut stream =
+        block_on(
+            w.s.downloads
+                .statement(operator, w.client.id, range, StatementFormat::Csv),
+        )
+        .unwrap();
     let mut rows = Vec::new();
     let mut sections = Vec::new();
     while let Some(event) = block_on(stream.next()).unwrap() {
@@ -164,24 +174,29 @@ fn a_statement_streams_the_same_rows_it_collects() {
         }
     }
     let collected = block_on(
-        block_on(w.s.downloads.statement(
-            operator,
-            w.client.id,
-            range,
-            StatementFormat::Json,
-        ))
+        block_on(
+            w.s.downloads
+                .statement(operator, w.client.id, range, StatementFormat::Json),
+        )
         .unwrap()
         .collect(),
     )
     .unwrap();
     assert_eq!(
-        collected.sections.iter().flat_map(|s| s.entries.clone()).collect::<Vec<_>>(),
+        collected
+            .sections
+            .iter()
+            .flat_map(|s| s.entries.clone())
+            .collect::<Vec<_>>(),
         rows
     );
     // One section per currency, by code; void and draft invoices absent.
     let codes: Vec<_> = sections.iter().map(|s| s.currency.code()).collect();
     assert_eq!(codes, ["EUR", "USD"]);
-    assert!(rows.iter().all(|r| r.reference != "INV-VOID" && r.reference != "INV-DRAFT"));
+    assert!(
+        rows.iter()
+            .all(|r| r.reference != "INV-VOID" && r.reference != "INV-DRAFT")
+    );
     let usd_section = &sections[1];
     assert_eq!(usd_section.invoiced.minor(), 150_000);
     assert_eq!(usd_section.paid.minor(), 40_000);
@@ -207,17 +222,22 @@ fn a_statement_streams_the_same_rows_it_collects() {
 #[test]
 fn a_portal_less_invoice_email_carries_the_pdf_and_the_instructions() {
     let w = World::new();
-    let account = block_on(w.s.accounts.update_account(
-        &w.account,
-        None,
-        SettingsPatch {
-            payment_instructions: Some(Some(
-                PaymentInstructions::parse("payment_instructions", "Wire to IBAN DE89 3704 0044")
+    let account = block_on(
+        w.s.accounts.update_account(
+            &w.account,
+            None,
+            SettingsPatch {
+                payment_instructions: Some(Some(
+                    PaymentInstructions::parse(
+                        "payment_instructions",
+                        "Wire to IBAN DE89 3704 0044",
+                    )
                     .unwrap(),
-            )),
-            ..SettingsPatch::default()
-        },
-    ))
+                )),
+                ..SettingsPatch::default()
+            },
+        ),
+    )
     .unwrap();
     block_on(w.s.crm.update_client(
         &account,
@@ -229,12 +249,10 @@ fn a_portal_less_invoice_email_carries_the_pdf_and_the_instructions() {
     ))
     .unwrap();
     let doc = w.invoice(&w.client, "INV-7");
-    block_on(w.s.documents.send_document(
-        &account,
-        doc.kind(),
-        doc.id(),
-        w.contact.id,
-    ))
+    block_on(
+        w.s.documents
+            .send_document(&account, doc.kind(), doc.id(), w.contact.id),
+    )
     .unwrap();
     w.deliver();
     let email = w.last_email();
@@ -262,23 +280,19 @@ fn a_failed_render_sends_nothing_and_a_retry_sends_once() {
     .unwrap();
     let doc = w.invoice(&w.client, "INV-8");
     w.renderer.fail(true);
-    let err = block_on(w.s.documents.send_document(
-        &w.account,
-        doc.kind(),
-        doc.id(),
-        w.contact.id,
-    ))
+    let err = block_on(
+        w.s.documents
+            .send_document(&w.account, doc.kind(), doc.id(), w.contact.id),
+    )
     .unwrap_err();
     assert!(matches!(err, DocumentError::Render(_)), "{err:?}");
     assert_eq!(w.deliver().sent, 0);
     assert_eq!(w.reload(&doc).status(), crate::model::DocumentStatus::Draft);
     w.renderer.fail(false);
-    block_on(w.s.documents.send_document(
-        &w.account,
-        doc.kind(),
-        doc.id(),
-        w.contact.id,
-    ))
+    block_on(
+        w.s.documents
+            .send_document(&w.account, doc.kind(), doc.id(), w.contact.id),
+    )
     .unwrap();
     assert_eq!(w.deliver().sent, 1);
 }
@@ -290,13 +304,24 @@ fn receipts_carry_their_pdf_and_a_failed_render_does_not_hold_the_payment() {
     w.deliver();
     let renders = w.renderer.renders();
     pay(&w, &doc, 50_000);
-    assert_eq!(w.renderer.renders(), renders + 1, "one render for all recipients");
+    assert_eq!(
+        w.renderer.renders(),
+        renders + 1,
+        "one render for all recipients"
+    );
     w.deliver();
     let email = w.last_email();
-    assert!(email.subject.contains("Receipt") || email.subject.contains("receipt"), "{}", email.subject);
+    assert!(
+        email.subject.contains("Receipt") || email.subject.contains("receipt"),
+        "{}",
+        email.subject
+    );
     assert_eq!(email.attachments.len(), 1);
     let text = String::from_utf8(email.attachments[0].content.clone()).unwrap();
-    assert!(text.contains("$500.00") && text.contains("$1,000.00"), "{text}");
+    assert!(
+        text.contains("$500.00") && text.contains("$1,000.00"),
+        "{text}"
+    );
 
     w.renderer.fail(true);
     let second = pay(&w, &doc, 10_000);
@@ -316,14 +341,24 @@ fn sheets_say_what_the_documents_say() {
     let sheet = crate::sheets::invoice_sheet(&w.account, None, &w.client, &doc);
     assert_eq!(sheet.note.as_deref(), Some("Paid in full. Thank you."));
     assert!(sheet.instructions.is_none(), "nothing left to pay");
-    let totals: Vec<_> = sheet.totals.iter().map(|f| (f.label.as_str(), f.value.as_str())).collect();
+    let totals: Vec<_> = sheet
+        .totals
+        .iter()
+        .map(|f| (f.label.as_str(), f.value.as_str()))
+        .collect();
     assert_eq!(
         totals,
-        [("Total", "$1,500.00"), ("Amount paid", "$1,500.00"), ("Amount due", "$0.00")]
+        [
+            ("Total", "$1,500.00"),
+            ("Amount paid", "$1,500.00"),
+            ("Amount due", "$0.00")
+        ]
     );
     let receipt =
         crate::sheets::receipt_sheet(&w.account, None, &w.client, &payment, &[doc]).unwrap();
     assert_eq!(receipt.amount, "$1,500.00");
     assert_eq!(receipt.invoices[0].still_due, "$0.00");
-    assert!(matches!(Sheet::Receipt(receipt).meta().title.as_str(), t if t.starts_with("Receipt R-")));
+    assert!(
+        matches!(Sheet::Receipt(receipt).meta().title.as_str(), t if t.starts_with("Receipt R-"))
+    );
 }
