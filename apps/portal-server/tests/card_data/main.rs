@@ -165,10 +165,15 @@ async fn every_flow_then_scan(database: &str) -> Scanned {
     );
     scan("the server's log", &logged);
     for mail in &mails {
-        scan(
-            &format!("the email {:?}", mail.subject().unwrap_or_default()),
-            &mail.raw,
-        );
+        let subject = mail.subject().unwrap_or_default();
+        // A PDF attachment is also read as text: what it says.
+        for (name, _, content) in mail.attachments() {
+            scan(
+                &format!("the attachment {name:?} of the email {subject:?}"),
+                &scan::pdf_text(&content),
+            );
+        }
+        scan(&format!("the email {subject:?}"), &mail.raw);
     }
     let dump = database_dump(database);
     for (table, rows) in &dump {
