@@ -67,8 +67,12 @@ are wall-clock for one render of a prepared sheet: typst through \
 `TypstRenderer::render_blocking` (PDF/A-2b), Chromium as `setContent` + `page.pdf()` in one \
 warm browser and page, WeasyPrint as `HTML(string=…).write_pdf()` once imported; medians and \
 90th percentiles (nearest rank) of the timed runs after one warm-up (none for WeasyPrint). \
-Peak RSS is `VmHWM` of the process that handled that one size; for Chromium it is the sum of \
-the peaks of the browser's processes, both sizes in one browser. The CSV cases stream \
+CPU is user and system time of the engine's processes for one run (typst and the CSV cases \
+in this binary, Chromium's browser processes, WeasyPrint's Python); unlike wall-clock time \
+it hardly moves when other work shares the machine. Peak RSS is `VmHWM` of the process that \
+handled that one size; Chromium's peaks cannot be told apart from its shared memory, so its \
+column holds the proportional set size of its processes after the runs (both sizes run in \
+one browser). The CSV cases stream \
 `GET /api/crm/clients/:id/statement?format=csv`, served in-process by the portal's router, \
 from a SQLite file seeded with one client's history per size, into a sink that counts bytes \
 and records (checked against the expected row count). MB are 10^6 bytes, KiB and MiB \
