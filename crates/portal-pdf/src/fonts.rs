@@ -12,8 +12,9 @@ use typst::utils::LazyHash;
 
 /// The font files, primary family first. Noto Sans prints Latin, Greek and
 /// Cyrillic; Noto Sans Hebrew and Noto Sans Arabic shape those scripts;
-/// DejaVu Sans catches symbols and the rest.
-const FILES: [&[u8]; 7] = [
+/// DejaVu Sans catches symbols and the rest; Noto Color Emoji prints
+/// emoji (as bitmaps, which PDF/A allows).
+const FILES: [&[u8]; 8] = [
     include_bytes!("../fonts/NotoSans-Regular.ttf"),
     include_bytes!("../fonts/NotoSans-Bold.ttf"),
     include_bytes!("../fonts/NotoSansHebrew-Regular.ttf"),
@@ -21,6 +22,7 @@ const FILES: [&[u8]; 7] = [
     include_bytes!("../fonts/NotoSansArabic-Regular.ttf"),
     include_bytes!("../fonts/NotoSansArabic-Bold.ttf"),
     include_bytes!("../fonts/DejaVuSans.ttf"),
+    include_bytes!("../fonts/NotoColorEmoji.ttf"),
 ];
 
 /// What stands for a character no font has.
@@ -28,8 +30,8 @@ pub(crate) const REPLACEMENT: char = '\u{FFFD}';
 
 /// The fallback order of upright text, as indices into [`FILES`]: the
 /// template lists the families in this order.
-const REGULAR: [usize; 4] = [0, 2, 4, 6];
-const BOLD: [usize; 4] = [1, 3, 5, 6];
+const REGULAR: [usize; 5] = [0, 2, 4, 6, 7];
+const BOLD: [usize; 5] = [1, 3, 5, 6, 7];
 
 pub(crate) struct Fonts {
     pub(crate) fonts: Vec<Font>,

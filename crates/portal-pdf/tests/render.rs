@@ -124,6 +124,9 @@ fn characters_no_font_has_become_replacement_characters() {
     let text = text_of(&pdf);
     assert_contains(&text, "Thumbs");
     assert_contains(&text, "crab");
+    // Emoji print as themselves; scripts no font has become U+FFFD.
+    assert_contains(&text, "🦀");
+    assert_contains(&text, "👍");
     assert!(text.contains('\u{FFFD}'), "{text}");
     assert_contains(&text, "tab end");
     assert_contains(&text, "cjk");
