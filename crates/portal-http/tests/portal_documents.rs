@@ -1,50 +1,17 @@
 //! The portal's downloads: document and receipt PDFs and statements, each
 //! scoped to the session's company and audited, and the Statements page
-//! with its refusals.
+//! with its refusals. (A portal-less client's emailed PDF is tested with
+//! the operator API, in `documents_api.rs`.)
 
 mod common;
-
-use std::io::Write as _;
-use std::process::Command;
 
 use axum::http::{StatusCode, header};
 use portal_domain::AuditAction;
 use serde_json::json;
 
-use common::World;
 use common::billed::payment;
 use common::paying::{Payer, payer};
-
-/// The text of a PDF, as `pdftotext -layout` reads it.
-fn pdf_text(bytes: &[u8]) -> String {
-    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
-    let mut file = tempfile();
-    file.1.write_all(bytes).unwrap();
-    let out = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&file.0)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _ = std::fs::remove_file(&file.0);
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn tempfile() -> (std::path::PathBuf, std::fs::File) {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "portal-doc-{}-{}.pdf",
-        std::process::id(),
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    ));
-    let file = std::fs::File::create(&path).unwrap();
-    (path, file)
-}
+use common::pdf::pdf_text;
 
 async fn download(p: &Payer, path: &str) -> common::Answer {
     p.w.page(path, Some(&p.cookie)).await
@@ -288,46 +255,4 @@ async fn bad_ranges_answer_400_with_the_form_and_a_message() {
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(!answer.text.contains("<script>"));
     assert!(p.audit(AuditAction::StatementDownloaded).await.is_empty());
-}
-
-#[tokio::test]
-async fn a_company_without_a_portal_gets_its_invoice_as_a_pdf_attachment() {
-    let w = World::new().await;
-    let settings = w
-        .api(
-            "PATCH",
-            "/api/crm/account",
-            Some(json!({ "payment_instructions": "Wire to IBAN DE89 3704 0044 0532 0130 00" })),
-        )
-        .await;
-    assert_eq!(settings.status, StatusCode::OK, "{}", settings.text);
-    let (client, contact) = w.client_and_contact("Initech", "ap@initech.example").await;
-    let off = w
-        .api(
-            "PATCH",
-            &format!("/api/crm/clients/{client}"),
-            Some(json!({ "portal_enabled": false })),
-        )
-        .await;
-    assert_eq!(off.status, StatusCode::OK, "{}", off.text);
-    let invoice = w.invoice(&client, "INV-77", "EUR", 123_456).await;
-    w.send_invoice(&invoice, &contact).await;
-    let email = w.last_email();
-    assert!(!email.text.contains("/l/"), "{}", email.text);
-    assert!(!email.html.contains("/l/"));
-    assert!(
-        email
-            .text
-            .contains("Wire to IBAN DE89 3704 0044 0532 0130 00")
-    );
-    assert_eq!(email.attachments.len(), 1);
-    assert_eq!(email.attachments[0].filename, "invoice-INV-77.pdf");
-    let text = pdf_text(&email.attachments[0].content);
-    for expected in [
-        "INV-77",
-        "€1,234.56",
-        "Wire to IBAN DE89 3704 0044 0532 0130 00",
-    ] {
-        assert!(text.contains(expected), "{expected} missing from:\n{text}");
-    }
 }

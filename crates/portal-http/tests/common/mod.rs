@@ -8,6 +8,7 @@
 pub mod billed;
 pub mod openapi;
 pub mod paying;
+pub mod pdf;
 pub mod processor;
 
 use std::sync::Arc;
