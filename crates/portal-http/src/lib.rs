@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 
 mod api;
+mod attachment;
 mod error;
 mod extract;
 mod health;

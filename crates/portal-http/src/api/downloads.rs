@@ -5,41 +5,15 @@
 //! with no receipt (pending, failed), is not found.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use portal_domain::service::{DocumentError, RenderedPdf, Requester};
+use axum::response::Response;
+use portal_domain::service::{DocumentError, Requester};
 use portal_domain::{Account, DocumentId, DocumentKind, PaymentId};
 
 use super::schema::Binary;
+use crate::attachment::pdf;
 use crate::error::{ApiError, ErrorBody, download_error};
 use crate::extract::{Operator, path_id};
 use crate::state::AppState;
-
-/// A file to save, never to show inline, sniff or keep in a cache.
-pub(super) fn attachment(
-    content_type: &'static str,
-    filename: &str,
-    body: impl IntoResponse,
-) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    // File names are made of letters, digits, `-`, `_` and `.` only.
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
-    headers.insert(header::CONTENT_DISPOSITION, disposition);
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
-}
-
-/// A rendered PDF as an answer.
-pub(super) fn pdf(rendered: RenderedPdf) -> Response {
-    attachment("application/pdf", &rendered.filename, rendered.bytes)
-}
 
 /// A document's PDF, found only under its own kind's path.
 async fn document_pdf(

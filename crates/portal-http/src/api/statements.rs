@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use portal_domain::service::{DownloadError, Requester, StatementFormat, statement_filename};
 use portal_domain::{Account, ClientId, StatementError, StatementRange, ValidationError};
 
-use super::downloads::{attachment, pdf};
 use super::dto::statements::{StatementOut, StatementQuery};
 use super::schema::Binary;
+use crate::attachment::{attachment, pdf};
 use crate::error::{ApiError, ErrorBody, download_error};
 use crate::extract::{ApiQuery, Operator, path_id};
 use crate::state::AppState;

@@ -4,19 +4,18 @@
 //! leaves an audit event naming the contact.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use portal_domain::ports::SessionContext;
-use portal_domain::service::{
-    DownloadError, RenderedPdf, Requester, StatementFormat, statement_filename,
-};
+use portal_domain::service::{DownloadError, Requester, StatementFormat, statement_filename};
 use portal_domain::{DocumentId, PaymentId, StatementRange, ValidationError};
 
 use super::error::PageError;
 use super::home::bar;
 use super::layout::page;
 use super::session::SignedIn;
+use crate::attachment::{attachment, pdf};
 use crate::extract::Browser;
 use crate::state::AppState;
 
@@ -27,25 +26,6 @@ impl From<DownloadError> for PageError {
             other => Self::Internal(Box::new(other)),
         }
     }
-}
-
-/// A file to save, never to show inline.
-pub(crate) fn attachment(
-    content_type: &'static str,
-    filename: &str,
-    body: impl IntoResponse,
-) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
-}
-
-fn pdf(rendered: RenderedPdf) -> Response {
-    attachment("application/pdf", &rendered.filename, rendered.bytes)
 }
 
 /// `GET /portal/documents/{id}/pdf`.
