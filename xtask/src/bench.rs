@@ -143,49 +143,8 @@ fn chromium() -> Result<(PathBuf, PathBuf), String> {
 /// installed first when missing.
 fn weasyprint() -> Result<PathBuf, String> {
     apt(&["libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"])?;
-    let requirements = root().join(WEASYPRINT_REQUIREMENTS);
-    let pins = std::fs::read(&requirements)
-        .map_err(|e| format!("WeasyPrint (cannot read {}: {e})", requirements.display()))?;
-    let target = target_dir();
-    let venv = target.join(format!(
-        "weasyprint-venv-{:016x}",
-        crate::localstripe::fnv1a(&pins)
-    ));
-    let python = venv.join("bin/python");
-    if python.exists() {
-        return Ok(python);
-    }
-    std::fs::create_dir_all(&target)
-        .map_err(|e| format!("WeasyPrint (cannot create {}: {e})", target.display()))?;
-    let building = target.join(format!("weasyprint-venv-building-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&building);
-    let built = run_command(
-        "WeasyPrint virtual environment",
-        Command::new("python3").arg("-m").arg("venv").arg(&building),
-    )
-    .and_then(|()| {
-        run_command(
-            "WeasyPrint install (pinned)",
-            Command::new(building.join("bin/python"))
-                .args(["-m", "pip", "install", "--quiet"])
-                .arg("--disable-pip-version-check")
-                .arg("--requirement")
-                .arg(&requirements),
-        )
-    });
-    if let Err(step) = built {
-        let _ = std::fs::remove_dir_all(&building);
-        return Err(step);
-    }
-    if std::fs::rename(&building, &venv).is_err() {
-        // Another install finished first: use that one.
-        let _ = std::fs::remove_dir_all(&building);
-    }
-    if python.exists() {
-        Ok(python)
-    } else {
-        Err(format!("WeasyPrint (no Python in {})", venv.display()))
-    }
+    let venv = crate::localstripe::pinned_venv("weasyprint", WEASYPRINT_REQUIREMENTS)?;
+    Ok(venv.join("bin/python"))
 }
 
 /// Replaces what lies between the markers in `readme` with `report`.

@@ -29,25 +29,33 @@ pub(crate) fn localstripe() -> Result<(), String> {
 /// The virtual environment holding the pinned localstripe, installed
 /// first when missing.
 pub(crate) fn venv() -> Result<PathBuf, String> {
-    let requirements = root().join(REQUIREMENTS);
+    pinned_venv("localstripe", REQUIREMENTS)
+}
+
+/// `<target>/<name>-venv-<hash of the pins>`: a virtual environment with
+/// the packages pinned in `requirements` (a path from the workspace
+/// root), built in a folder of its own and renamed into place when
+/// missing, so a concurrent install never leaves a half-made one.
+pub(crate) fn pinned_venv(name: &str, requirements: &str) -> Result<PathBuf, String> {
+    let requirements = root().join(requirements);
     let pins = std::fs::read(&requirements)
-        .map_err(|e| format!("localstripe (cannot read {}: {e})", requirements.display()))?;
+        .map_err(|e| format!("{name} (cannot read {}: {e})", requirements.display()))?;
     let target = target_dir();
-    let venv = target.join(format!("localstripe-venv-{:016x}", fnv1a(&pins)));
+    let venv = target.join(format!("{name}-venv-{:016x}", fnv1a(&pins)));
     if venv.join("bin/python").exists() {
         return Ok(venv);
     }
     std::fs::create_dir_all(&target)
-        .map_err(|e| format!("localstripe (cannot create {}: {e})", target.display()))?;
-    let building = target.join(format!("localstripe-venv-building-{}", std::process::id()));
+        .map_err(|e| format!("{name} (cannot create {}: {e})", target.display()))?;
+    let building = target.join(format!("{name}-venv-building-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&building);
     let built = run_command(
-        "localstripe virtual environment",
+        &format!("{name} virtual environment"),
         Command::new("python3").arg("-m").arg("venv").arg(&building),
     )
     .and_then(|()| {
         run_command(
-            "localstripe install (pinned)",
+            &format!("{name} install (pinned)"),
             Command::new(building.join("bin/python"))
                 .args(["-m", "pip", "install", "--quiet"])
                 .arg("--disable-pip-version-check")
@@ -67,7 +75,7 @@ pub(crate) fn venv() -> Result<PathBuf, String> {
         Ok(venv)
     } else {
         Err(format!(
-            "localstripe (no Python in {} after installing)",
+            "{name} (no Python in {} after installing)",
             venv.display()
         ))
     }
