@@ -50,6 +50,9 @@ impl std::fmt::Debug for Ports {
 #[derive(Debug, Clone)]
 pub struct App {
     pub services: Services,
+    /// The database the services use (its statement count, for tests and
+    /// the benchmark's round-trip figures).
+    pub database: Database,
     pub router: axum::Router,
     pub outbox: OutboxConfig,
     pub reconcile_every: std::time::Duration,
@@ -78,7 +81,7 @@ pub async fn build(config: &Config, ports: Ports) -> anyhow::Result<App> {
     let connector = Connector::new(config.processors.clone(), config.test_processor);
     let test_processor = connector.test_state().clone();
     let services = Services::new(
-        Arc::new(database),
+        Arc::new(database.clone()),
         mailer,
         Arc::new(connector),
         Arc::new(TypstRenderer::new(config.render_concurrency)),
@@ -107,10 +110,16 @@ pub async fn build(config: &Config, ports: Ports) -> anyhow::Result<App> {
         test_processor.authenticate(client_secret, succeed).is_ok()
     };
     let router = portal_http::router(
-        AppState::new(services.clone(), http).with_test_challenges(Arc::new(challenges)),
+        AppState::new(services.clone(), http)
+            .with_test_challenges(Arc::new(challenges))
+            .with_statement_count({
+                let database = database.clone();
+                Box::new(move || database.statements())
+            }),
     );
     Ok(App {
         services,
+        database,
         router,
         outbox: config.outbox,
         reconcile_every: config.reconcile_every,

@@ -25,7 +25,7 @@ use tower_http::trace::TraceLayer;
 
 pub use api::openapi_document;
 pub use error::ApiError;
-pub use metrics::Metrics;
+pub use metrics::{Metrics, StatementCount};
 pub use state::{AppState, HttpConfig, TestChallenges};
 
 /// The whole HTTP surface: portal pages, the operator API, assets, health

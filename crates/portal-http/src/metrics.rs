@@ -33,15 +33,36 @@ struct Series {
     sum_seconds: f64,
 }
 
+/// Reads how many SQL statements the store has run so far.
+pub type StatementCount = Box<dyn Fn() -> u64 + Send + Sync>;
+
 /// What the HTTP layer counts.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, &'static str), Series>>,
     sessions_created: AtomicU64,
     payments_recorded: AtomicU64,
+    statements: Option<StatementCount>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics")
+            .field("sessions_created", &self.sessions_created)
+            .field("payments_recorded", &self.payments_recorded)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Metrics {
+    /// Metrics that also expose the store's statement count.
+    pub fn with_statements(statements: StatementCount) -> Self {
+        Self {
+            statements: Some(statements),
+            ..Self::default()
+        }
+    }
+
     fn observe(&self, route: String, method: String, status: u16, seconds: f64) {
         let class = match status {
             100..=199 => "1xx",
@@ -124,6 +145,14 @@ impl Metrics {
             "Payments recorded through the operator API.",
             self.payments_recorded.load(Ordering::Relaxed),
         );
+        if let Some(statements) = &self.statements {
+            counter(
+                &mut out,
+                "portal_sql_statements_total",
+                "SQL statements run on the database, BEGIN and COMMIT included (this scrape's own outbox query too).",
+                statements(),
+            );
+        }
         if let Some(backlog) = backlog {
             out.push_str(
                 "# HELP portal_outbox_items Outbox items of all accounts, by status.\n\

@@ -92,6 +92,14 @@ impl AppState {
         }
     }
 
+    /// The same state, exposing the store's SQL statement count on
+    /// `/metrics` (as `portal_sql_statements_total`).
+    #[must_use]
+    pub fn with_statement_count(mut self, statements: crate::metrics::StatementCount) -> Self {
+        self.metrics = Arc::new(Metrics::with_statements(statements));
+        self
+    }
+
     /// The same state, with the test processor's challenges.
     #[must_use]
     pub fn with_test_challenges(mut self, challenges: Arc<dyn TestChallenges>) -> Self {

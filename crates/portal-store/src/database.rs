@@ -4,16 +4,22 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use diesel::SqliteConnection;
+use diesel::connection::InstrumentationEvent;
 use diesel::migration::MigrationSource;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, PoolableConnection, RecyclingMethod,
+};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{
     AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection,
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures_util::future::BoxFuture;
 use portal_domain::ports::StoreError;
 
 pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
@@ -24,10 +30,14 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migration
 /// Serialises migrations when several servers start against one database.
 const MIGRATION_LOCK: i64 = 0x706f_7274_616c; // "portal"
 
-/// Settings applied to every SQLite connection: enforce foreign keys, let
+/// Settings of the SQLite writer connection: enforce foreign keys, let
 /// readers run beside the writer, and wait rather than fail on a lock.
-const SQLITE_SETUP: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
-                            PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;";
+const SQLITE_WRITER: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+                             PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;";
+
+/// Settings of a SQLite reader connection: it refuses to write, so a write
+/// sent to it by mistake fails at once instead of racing the writer.
+const SQLITE_READER: &str = "PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;";
 
 /// Which database a `PORTAL_DATABASE_URL` names.
 #[derive(Clone, PartialEq, Eq)]
@@ -108,7 +118,13 @@ pub enum OpenError {
 #[derive(Clone)]
 pub(crate) enum Pools {
     Postgres(Pool<AsyncPgConnection>),
-    Sqlite(Pool<SqliteConn>),
+    /// SQLite has one writer: every write goes through the one writer
+    /// connection, which serialises writes without lock errors, while
+    /// reads run in parallel on their own connections beside it (WAL).
+    Sqlite {
+        writer: Pool<SqliteConn>,
+        readers: Pool<SqliteConn>,
+    },
 }
 
 /// A pooled connection of either backend.
@@ -182,15 +198,72 @@ pub(crate) fn expected_migrations(postgres: bool) -> Result<Vec<String>, StoreEr
 /// How many connections the PostgreSQL pool may open per process.
 const POSTGRES_POOL_SIZE: usize = 16;
 
+/// Counts the SQL statements run on every connection of one database
+/// (`BEGIN` and `COMMIT` included): what a request costs in round trips.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    pub(crate) fn get(&self) -> u64 {
+        AtomicU64::load(&self.0, Ordering::Relaxed)
+    }
+
+    /// Has `conn` count every statement it starts.
+    fn watch<C: AsyncConnection>(&self, conn: &mut C) {
+        let count = Arc::clone(&self.0);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+}
+
+/// Pool settings shared by both backends: a connection is handed out
+/// again without a health query (a broken one is dropped when it fails),
+/// and every connection is set up by `setup` and counted by `counter`.
+fn manager<C>(
+    url: String,
+    counter: &StatementCounter,
+    setup: fn(String) -> BoxFuture<'static, diesel::ConnectionResult<C>>,
+) -> AsyncDieselConnectionManager<C>
+where
+    C: AsyncConnection + PoolableConnection + 'static,
+{
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let counter = counter.clone();
+    config.custom_setup = Box::new(move |url| {
+        let counter = counter.clone();
+        let connecting = setup(url.to_owned());
+        Box::pin(async move {
+            let mut conn = connecting.await?;
+            counter.watch(&mut conn);
+            Ok(conn)
+        })
+    });
+    AsyncDieselConnectionManager::new_with_config(url, config)
+}
+
+/// How many reader connections SQLite gets: one per CPU, at least two.
+fn sqlite_readers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+}
+
 impl Pools {
-    pub(crate) async fn open(url: &DatabaseUrl) -> Result<Self, OpenError> {
+    pub(crate) async fn open(
+        url: &DatabaseUrl,
+        counter: &StatementCounter,
+    ) -> Result<Self, OpenError> {
         match url {
             DatabaseUrl::Postgres(url) => {
                 let conn = AsyncPgConnection::establish(url)
                     .await
                     .map_err(|e| OpenError::Connect(Box::new(e)))?;
                 migrate_postgres(conn).await?;
-                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url.clone());
+                let manager = manager(url.clone(), counter, |url| {
+                    Box::pin(async move { AsyncPgConnection::establish(&url).await })
+                });
                 let pool = Pool::builder(manager)
                     .max_size(POSTGRES_POOL_SIZE)
                     .build()
@@ -205,41 +278,59 @@ impl Pools {
                     })?;
                 }
                 let target = path.to_string_lossy().into_owned();
-                let conn = sqlite_connection(target.clone())
+                let conn = sqlite_connection(target.clone(), SQLITE_WRITER)
                     .await
                     .map_err(|e| OpenError::Connect(Box::new(e)))?;
                 migrate_sqlite(conn)?;
-                let mut config = ManagerConfig::default();
-                config.custom_setup = Box::new(|url| Box::pin(sqlite_connection(url.to_owned())));
-                let manager =
-                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(target, config);
-                // One connection: SQLite has one writer, and a single
-                // connection serialises writes without lock errors. It is
-                // the zero-setup default; PostgreSQL is for scale.
-                let pool = Pool::builder(manager)
-                    .max_size(1)
-                    .build()
-                    .map_err(|e| OpenError::Connect(Box::new(e)))?;
-                Ok(Self::Sqlite(pool))
+                let writer = Pool::builder(manager(target.clone(), counter, |path| {
+                    Box::pin(sqlite_connection(path, SQLITE_WRITER))
+                }))
+                .max_size(1)
+                .build()
+                .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                let readers = Pool::builder(manager(target, counter, |path| {
+                    Box::pin(sqlite_connection(path, SQLITE_READER))
+                }))
+                .max_size(sqlite_readers())
+                .build()
+                .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                Ok(Self::Sqlite { writer, readers })
             }
         }
     }
 
-    pub(crate) async fn get(&self) -> Result<Conn, StoreError> {
+    /// A connection for reads only: on SQLite one of the readers, which
+    /// refuse to write.
+    pub(crate) async fn read(&self) -> Result<Conn, StoreError> {
         match self {
-            Self::Postgres(pool) => pool
-                .get()
-                .await
-                .map(|c| Conn::Postgres(Box::new(c)))
-                .map_err(backend),
-            Self::Sqlite(pool) => pool.get().await.map(Conn::Sqlite).map_err(backend),
+            Self::Postgres(pool) => postgres(pool).await,
+            Self::Sqlite { readers, .. } => readers.get().await.map(Conn::Sqlite).map_err(backend),
+        }
+    }
+
+    /// A connection for writes (and the reads a write transaction makes):
+    /// on SQLite the one writer.
+    pub(crate) async fn write(&self) -> Result<Conn, StoreError> {
+        match self {
+            Self::Postgres(pool) => postgres(pool).await,
+            Self::Sqlite { writer, .. } => writer.get().await.map(Conn::Sqlite).map_err(backend),
         }
     }
 }
 
-async fn sqlite_connection(path: String) -> diesel::ConnectionResult<SqliteConn> {
+async fn postgres(pool: &Pool<AsyncPgConnection>) -> Result<Conn, StoreError> {
+    pool.get()
+        .await
+        .map(|c| Conn::Postgres(Box::new(c)))
+        .map_err(backend)
+}
+
+async fn sqlite_connection(
+    path: String,
+    setup: &'static str,
+) -> diesel::ConnectionResult<SqliteConn> {
     let mut conn = SqliteConn::establish(&path).await?;
-    conn.batch_execute(SQLITE_SETUP)
+    conn.batch_execute(setup)
         .await
         .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
     Ok(conn)

@@ -12,7 +12,7 @@ use portal_domain::ports::StoreError;
 
 pub use database::{DatabaseUrl, OpenError};
 
-use database::{Conn, Pools};
+use database::{Conn, Pools, StatementCounter};
 
 /// The portal's store on PostgreSQL or SQLite. Cheap to clone: clones share
 /// the connection pool.
@@ -20,6 +20,7 @@ use database::{Conn, Pools};
 pub struct Database {
     pools: Pools,
     url: DatabaseUrl,
+    statements: StatementCounter,
 }
 
 impl Database {
@@ -33,19 +34,34 @@ impl Database {
     /// When the URL is unsupported, the database unreachable, or a
     /// migration fails.
     pub async fn open(url: &DatabaseUrl) -> Result<Self, OpenError> {
-        let pools = Pools::open(url).await?;
+        let statements = StatementCounter::default();
+        let pools = Pools::open(url, &statements).await?;
         Ok(Self {
             pools,
             url: url.clone(),
+            statements,
         })
+    }
+
+    /// How many SQL statements this database has run since it was opened,
+    /// on every connection, `BEGIN` and `COMMIT` included: what requests
+    /// cost in round trips. Migrations at open are not counted.
+    pub fn statements(&self) -> u64 {
+        self.statements.get()
     }
 
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
     }
 
-    async fn conn(&self) -> Result<Conn, StoreError> {
-        self.pools.get().await
+    /// A connection for a read; see [`Pools::read`].
+    async fn read(&self) -> Result<Conn, StoreError> {
+        self.pools.read().await
+    }
+
+    /// A connection for a write; see [`Pools::write`].
+    async fn write(&self) -> Result<Conn, StoreError> {
+        self.pools.write().await
     }
 }
 

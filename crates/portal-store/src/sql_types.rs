@@ -88,14 +88,78 @@ impl ToSql<UtcTime, Sqlite> for Time {
 impl FromSql<UtcTime, Sqlite> for Time {
     fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
         let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
-        let naive = NaiveDateTime::parse_from_str(&text, SQLITE_TIME_FORMAT)?;
-        Ok(Self(naive.and_utc()))
+        Ok(Self(parse_sqlite_time(&text)?))
     }
+}
+
+/// Reads the SQLite text form of an instant. Every instant the store
+/// writes has exactly [`SQLITE_TIME_FORMAT`]'s fixed width, which is read
+/// digit by digit (a list page reads thousands of them); anything else
+/// falls back to the general parser, so a hand-edited value still reads.
+pub(crate) fn parse_sqlite_time(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+    fixed_width_time(text.as_bytes()).map_or_else(
+        || NaiveDateTime::parse_from_str(text, SQLITE_TIME_FORMAT).map(|t| t.and_utc()),
+        Ok,
+    )
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, or `None` when `b` has another shape.
+fn fixed_width_time(b: &[u8]) -> Option<DateTime<Utc>> {
+    let separators = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (26, b'Z'),
+    ];
+    if b.len() != 27 || separators.iter().any(|(i, c)| b[*i] != *c) {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(number(0, 4)?).ok()?,
+        number(5, 7)?,
+        number(8, 10)?,
+    )?;
+    let time = chrono::NaiveTime::from_hms_micro_opt(
+        number(11, 13)?,
+        number(14, 16)?,
+        number(17, 19)?,
+        number(20, 26)?,
+    )?;
+    Some(date.and_time(time).and_utc())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_times_read_back_exactly() {
+        for text in [
+            "2026-11-26T12:34:56.123456Z",
+            "0001-01-01T00:00:00.000000Z",
+            "9999-12-31T23:59:59.999999Z",
+            "2024-02-29T00:00:00.000001Z",
+        ] {
+            let fast = parse_sqlite_time(text).unwrap();
+            let general = NaiveDateTime::parse_from_str(text, SQLITE_TIME_FORMAT)
+                .unwrap()
+                .and_utc();
+            assert_eq!(fast, general, "{text}");
+            assert_eq!(fast.format(SQLITE_TIME_FORMAT).to_string(), text);
+        }
+        // Not the fixed form: the general parser decides.
+        assert!(parse_sqlite_time("2023-02-29T00:00:00.000000Z").is_err());
+        assert!(parse_sqlite_time("2026-11-26T12:34:5x.123456Z").is_err());
+        assert!(parse_sqlite_time("").is_err());
+    }
 
     #[test]
     fn sqlite_times_sort_as_text_in_time_order() {

@@ -45,7 +45,7 @@ macro_rules! end_session {
 #[async_trait]
 impl AccessStore for Database {
     async fn link_by_token(&self, token_hash: &TokenHash) -> StoreResult<Option<MagicLink>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<LinkRow> = with_conn!(conn, |c| magic_links::table
             .filter(magic_links::token_hash.eq(token_hash.to_hex()))
             .select(LinkRow::as_select())
@@ -57,7 +57,7 @@ impl AccessStore for Database {
     }
 
     async fn link(&self, account: AccountId, id: LinkId) -> StoreResult<Option<MagicLink>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<LinkRow> = with_conn!(conn, |c| magic_links::table
             .filter(magic_links::id.eq(Id(id.as_uuid())))
             .filter(magic_links::account_id.eq(Id(account.as_uuid())))
@@ -80,7 +80,7 @@ impl AccessStore for Database {
         let activates_pending = r.activates_pending;
         let client = Id(r.session.client_id.as_uuid());
         let contact = Id(r.session.contact_id.as_uuid());
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, Refusal, _>(async |c| {
                 // A portal being closed right now either finished first
@@ -146,7 +146,7 @@ impl AccessStore for Database {
         &self,
         secret_hash: &TokenHash,
     ) -> StoreResult<Option<SessionContext>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<(SessionRow, ContactRow, ClientRow, AccountRow)> =
             with_conn!(conn, |c| sessions::table
                 .inner_join(contacts::table.on(contacts::id.eq(sessions::contact_id)))
@@ -179,7 +179,7 @@ impl AccessStore for Database {
         account: AccountId,
         id: SessionId,
     ) -> StoreResult<Option<PortalSession>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<SessionRow> = with_conn!(conn, |c| sessions::table
             .filter(sessions::id.eq(Id(id.as_uuid())))
             .filter(sessions::account_id.eq(Id(account.as_uuid())))
@@ -197,7 +197,7 @@ impl AccessStore for Database {
         filter: SessionFilter,
         page: &PageRequest,
     ) -> StoreResult<Vec<PortalSession>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let rows: Vec<SessionRow> = with_conn!(conn, |c| {
             let mut query = sessions::table
                 .filter(sessions::account_id.eq(Id(account.as_uuid())))
@@ -218,7 +218,7 @@ impl AccessStore for Database {
     }
 
     async fn touch_session(&self, id: SessionId, at: DateTime<Utc>) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         with_conn!(conn, |c| diesel::update(
             sessions::table.filter(sessions::id.eq(Id(id.as_uuid())))
         )
@@ -237,7 +237,7 @@ impl AccessStore for Database {
     ) -> StoreResult<bool> {
         let audit = AuditRow::from(audit);
         let session = Id(id.as_uuid());
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, Refusal, _>(async |c| {
                 let ended = end_session!(c, session, Time(revocation.at), revocation.reason)?;

@@ -19,7 +19,7 @@ impl AccountStore for Database {
     async fn insert_account(&self, account: &Account, key: &ApiKeyRecord) -> StoreResult<()> {
         let row = AccountRow::from(account);
         let key = ApiKeyRow::from(key);
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         with_conn!(conn, |c| {
             c.transaction::<_, diesel::result::Error, _>(async |c| {
                 diesel::insert_into(accounts::table)
@@ -38,7 +38,7 @@ impl AccountStore for Database {
     }
 
     async fn account(&self, id: AccountId) -> StoreResult<Option<Account>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<AccountRow> = with_conn!(conn, |c| accounts::table
             .find(Id(id.as_uuid()))
             .select(AccountRow::as_select())
@@ -50,7 +50,7 @@ impl AccountStore for Database {
     }
 
     async fn account_by_api_key(&self, key_hash: &TokenHash) -> StoreResult<Option<Account>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<AccountRow> = with_conn!(conn, |c| accounts::table
             .inner_join(api_keys::table.on(api_keys::account_id.eq(accounts::id)))
             .filter(api_keys::key_hash.eq(key_hash.to_hex()))
@@ -68,7 +68,7 @@ impl AccountStore for Database {
         // The stored row must still be what the caller read: every column
         // `current` came from, compared as the row would store it.
         let seen = AccountRow::from(current);
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let written = with_conn!(conn, |c| {
             // Boxed, so each nullable column is compared as `IS NULL` or
             // `=` as the case may be; built once per backend.
@@ -101,14 +101,14 @@ impl AccountStore for Database {
     }
 
     async fn account_count(&self) -> StoreResult<u64> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let count: i64 =
             with_conn!(conn, |c| accounts::table.count().get_result(c).await).map_err(backend)?;
         Ok(count.unsigned_abs())
     }
 
     async fn sole_account(&self) -> StoreResult<Option<AccountId>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let ids: Vec<Id> = with_conn!(conn, |c| accounts::table
             .select(accounts::id)
             .limit(2)
@@ -122,7 +122,7 @@ impl AccountStore for Database {
     }
 
     async fn demo_account(&self) -> StoreResult<Option<Account>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<AccountRow> = with_conn!(conn, |c| accounts::table
             .filter(accounts::demo.eq(true))
             .order((accounts::created_at.asc(), accounts::id.asc()))
@@ -136,7 +136,7 @@ impl AccountStore for Database {
 
     async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()> {
         let row = ApiKeyRow::from(key);
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         with_conn!(conn, |c| diesel::insert_into(api_keys::table)
             .values(&row)
             .execute(c)
@@ -150,7 +150,7 @@ impl AccountStore for Database {
         account: AccountId,
         page: &PageRequest,
     ) -> StoreResult<Vec<ApiKeyRecord>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let rows: Vec<ApiKeyRow> = with_conn!(conn, |c| keyset!(
             api_keys::table
                 .filter(api_keys::account_id.eq(Id(account.as_uuid())))
@@ -174,7 +174,7 @@ impl AccountStore for Database {
         at: DateTime<Utc>,
     ) -> StoreResult<KeyRevocation> {
         let (account, id) = (Id(account.as_uuid()), Id(id.as_uuid()));
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, Refusal, _>(async |c| {
                 // Revocations of one account's keys queue on its row, so

@@ -17,7 +17,7 @@ use crate::sql_types::Id;
 impl AuditStore for Database {
     async fn record(&self, event: &AuditEvent) -> StoreResult<()> {
         let row = AuditRow::from(event);
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         with_conn!(conn, |c| diesel::insert_into(audit_events::table)
             .values(&row)
             .execute(c)
@@ -31,7 +31,7 @@ impl AuditStore for Database {
         account: AccountId,
         session: SessionId,
     ) -> StoreResult<Vec<AuditEvent>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let rows: Vec<AuditRow> = with_conn!(conn, |c| audit_events::table
             .filter(audit_events::account_id.eq(Id(account.as_uuid())))
             .filter(audit_events::session_id.eq(Id(session.as_uuid())))
@@ -49,7 +49,7 @@ impl AuditStore for Database {
         client: ClientId,
         page: &PageRequest,
     ) -> StoreResult<Vec<AuditEvent>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let rows: Vec<AuditRow> = with_conn!(conn, |c| keyset!(
             audit_events::table
                 .filter(audit_events::account_id.eq(Id(account.as_uuid())))

@@ -567,7 +567,7 @@ impl BatchStore for Database {
             return Ok(true);
         }
         let ops: Vec<Op> = batch.writes().iter().map(Op::from).collect();
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, Refusal, _>(async |c| {
                 for op in &ops {

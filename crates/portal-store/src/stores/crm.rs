@@ -50,7 +50,7 @@ macro_rules! end_access {
 impl CrmStore for Database {
     async fn insert_client(&self, client: &Client) -> StoreResult<()> {
         let row = ClientRow::from(client);
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         with_conn!(conn, |c| diesel::insert_into(clients::table)
             .values(&row)
             .execute(c)
@@ -60,7 +60,7 @@ impl CrmStore for Database {
     }
 
     async fn client(&self, account: AccountId, id: ClientId) -> StoreResult<Option<Client>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<ClientRow> = with_conn!(conn, |c| clients::table
             .filter(clients::id.eq(Id(id.as_uuid())))
             .filter(clients::account_id.eq(Id(account.as_uuid())))
@@ -73,7 +73,7 @@ impl CrmStore for Database {
     }
 
     async fn clients(&self, account: AccountId, page: &PageRequest) -> StoreResult<Vec<Client>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let rows: Vec<ClientRow> = with_conn!(conn, |c| keyset!(
             clients::table
                 .filter(clients::account_id.eq(Id(account.as_uuid())))
@@ -108,7 +108,7 @@ impl CrmStore for Database {
             clients::active.eq(client.active),
             clients::updated_at.eq(Time(client.updated_at)),
         );
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, Refusal, _>(async |c| {
                 // Only if the row is still what the caller read; this also
@@ -143,7 +143,7 @@ impl CrmStore for Database {
 
     async fn insert_contact(&self, contact: &Contact) -> StoreResult<()> {
         let row = ContactRow::from(contact);
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         match with_conn!(conn, |c| diesel::insert_into(contacts::table)
             .values(&row)
             .execute(c)
@@ -156,7 +156,7 @@ impl CrmStore for Database {
     }
 
     async fn contact(&self, account: AccountId, id: ContactId) -> StoreResult<Option<Contact>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<ContactRow> = with_conn!(conn, |c| contacts::table
             .filter(contacts::id.eq(Id(id.as_uuid())))
             .filter(contacts::account_id.eq(Id(account.as_uuid())))
@@ -174,7 +174,7 @@ impl CrmStore for Database {
         client: ClientId,
         page: &PageRequest,
     ) -> StoreResult<Vec<Contact>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let rows: Vec<ContactRow> = with_conn!(conn, |c| keyset!(
             contacts::table
                 .filter(contacts::account_id.eq(Id(account.as_uuid())))
@@ -197,7 +197,7 @@ impl CrmStore for Database {
         account: AccountId,
         email: &EmailAddress,
     ) -> StoreResult<Vec<Contact>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let rows: Vec<ContactRow> = with_conn!(conn, |c| contacts::table
             .filter(contacts::account_id.eq(Id(account.as_uuid())))
             .filter(contacts::email.eq(email.as_str()))
@@ -229,7 +229,7 @@ impl CrmStore for Database {
             contacts::active.eq(next.active),
             contacts::updated_at.eq(Time(next.updated_at)),
         );
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, Refusal, _>(async |c| {
                 // The client's row lock first, like link inserts and

@@ -169,7 +169,7 @@ impl DocumentStore for Database {
     async fn insert_document(&self, doc: &Document) -> StoreResult<()> {
         let row = DocumentRow::from(doc);
         let lines = LineRow::all(doc);
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, diesel::result::Error, _>(async |c| {
                 diesel::insert_into(documents::table)
@@ -198,7 +198,7 @@ impl DocumentStore for Database {
     }
 
     async fn document(&self, account: AccountId, id: DocumentId) -> StoreResult<Option<Document>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let (rows, parts) = in_snapshot!(conn, |c| {
             let read = load_documents!(
                 c,
@@ -218,7 +218,7 @@ impl DocumentStore for Database {
         filter: DocumentFilter,
         page: &PageRequest,
     ) -> StoreResult<Vec<Document>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let (rows, parts) = in_snapshot!(conn, |c| {
             // Boxed queries are tied to one backend: built once per arm.
             let mut query = documents::table
@@ -245,7 +245,7 @@ impl DocumentStore for Database {
         account: AccountId,
         client: ClientId,
     ) -> StoreResult<Vec<Document>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let (rows, parts) = in_snapshot!(conn, |c| {
             let read = load_documents!(
                 c,
@@ -272,7 +272,7 @@ impl DocumentStore for Database {
     ) -> StoreResult<Vec<ContactId>> {
         let ids: Vec<Id> = documents.iter().map(|d| Id(d.as_uuid())).collect();
         let mut sent: Vec<(Time, Id)> = Vec::new();
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         for chunk in ids.chunks(IDS_PER_QUERY) {
             let rows: Vec<(Time, Id)> = with_conn!(conn, |c| document_recipients::table
                 .inner_join(contacts::table.on(contacts::id.eq(document_recipients::contact_id)))

@@ -30,7 +30,7 @@ impl IdempotencyStore for Database {
             record.key.as_str().to_owned(),
             Time(now),
         );
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         for _ in 0..BEGIN_ATTEMPTS {
             let held: Option<Option<IdempotencyRow>> = with_conn!(conn, |c| {
                 c.transaction::<_, diesel::result::Error, _>(async |c| {
@@ -96,7 +96,7 @@ impl IdempotencyStore for Database {
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let none: (Option<Id>, Option<Time>) = (None, None);
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         with_conn!(conn, |c| diesel::update(
             keys::table
                 .filter(keys::account_id.eq(Id(account.as_uuid())))
@@ -123,7 +123,7 @@ impl IdempotencyStore for Database {
         key: &IdempotencyKey,
         claim: uuid::Uuid,
     ) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         with_conn!(conn, |c| diesel::delete(
             keys::table
                 .filter(keys::account_id.eq(Id(account.as_uuid())))
@@ -141,7 +141,7 @@ impl IdempotencyStore for Database {
         account: AccountId,
         key: &IdempotencyKey,
     ) -> StoreResult<Option<IdempotencyRecord>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<IdempotencyRow> = with_conn!(conn, |c| keys::table
             .filter(keys::account_id.eq(Id(account.as_uuid())))
             .filter(keys::key.eq(key.as_str()))
@@ -154,7 +154,7 @@ impl IdempotencyStore for Database {
     }
 
     async fn forget_expired_requests(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let deleted = with_conn!(conn, |c| diesel::delete(
             keys::table.filter(keys::expires_at.le(Time(now)))
         )

@@ -31,7 +31,7 @@ impl LinkRequestStore for Database {
         let job = fulfil.map(OutboxRow::new);
         let ip = request.ip.map(|ip| ip.to_string());
         let email = request.email.to_string();
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         // SQLite runs one writer at a time; on PostgreSQL concurrent
         // requests would each count before seeing the others' rows, so they
         // queue on a transaction lock first. They are rare and cheap.

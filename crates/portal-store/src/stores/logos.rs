@@ -18,7 +18,7 @@ use crate::sql_types::Id;
 #[async_trait]
 impl LogoStore for Database {
     async fn logo(&self, account: AccountId) -> StoreResult<Option<Logo>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<LogoRow> = with_conn!(conn, |c| account_logos::table
             .find(Id(account.as_uuid()))
             .select(LogoRow::as_select())
@@ -35,7 +35,7 @@ impl LogoStore for Database {
         logo: Option<&Logo>,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         match logo {
             // One statement either way: the logo is replaced whole or
             // not at all.

@@ -209,7 +209,7 @@ impl Store for Database {
     /// Answers only when the database does and every migration this build
     /// embeds has been applied: a server on an older schema is not ready.
     async fn ping(&self) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let postgres = matches!(conn, crate::database::Conn::Postgres(_));
         let applied: Vec<String> = with_conn!(conn, |c| migrations::table
             .select(migrations::version)
@@ -232,7 +232,7 @@ impl Store for Database {
     async fn check_key_fingerprint(&self, fingerprint: &str) -> StoreResult<bool> {
         use crate::schema::deployment;
         const NAME: &str = "server_key_fingerprint";
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let known: String = with_conn!(conn, |c| {
             diesel_async::AsyncConnection::transaction::<_, diesel::result::Error, _>(
                 c,

@@ -129,7 +129,7 @@ impl OutboxStore for Database {
     ) -> StoreResult<Vec<OutboxMessage>> {
         let (now, lease, token) = (Time(now), Time(lease_until), Id(claim.0));
         let limit = i64::from(limit);
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let (ids, rows): (Vec<Id>, Vec<OutboxRow>) = match &mut conn {
             // Concurrent claimers skip the rows another claim is taking,
             // and re-check the due condition on rows that changed while
@@ -169,7 +169,7 @@ impl OutboxStore for Database {
     ) -> StoreResult<bool> {
         let (id, token) = (Id(id.as_uuid()), Id(claim.0));
         let no_claim: (Option<Id>, Option<Time>) = (None, None);
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
             c.transaction::<_, Refusal, _>(async |c| {
                 let held = outbox::table
@@ -247,7 +247,7 @@ impl OutboxStore for Database {
         account: AccountId,
         id: OutboxId,
     ) -> StoreResult<Option<OutboxMessage>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let rows: Vec<OutboxRow> = with_conn!(conn, |c| outbox::table
             .filter(outbox::id.eq(Id(id.as_uuid())))
             .filter(outbox::account_id.eq(Id(account.as_uuid())))
@@ -264,7 +264,7 @@ impl OutboxStore for Database {
         status: Option<OutboxStatus>,
         page: &PageRequest,
     ) -> StoreResult<Vec<OutboxMessage>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let rows: Vec<OutboxRow> = with_conn!(conn, |c| {
             let mut query = outbox::table
                 .filter(outbox::account_id.eq(Id(account.as_uuid())))
@@ -282,7 +282,7 @@ impl OutboxStore for Database {
     }
 
     async fn forget_sent(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         // What the item did goes with it (ON DELETE CASCADE).
         let deleted = with_conn!(conn, |c| diesel::delete(
             outbox::table
@@ -296,7 +296,7 @@ impl OutboxStore for Database {
     }
 
     async fn outbox_backlog(&self) -> StoreResult<Vec<(OutboxStatus, u64)>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let counts: Vec<(String, i64)> = with_conn!(conn, |c| outbox::table
             .group_by(outbox::status)
             .select((outbox::status, diesel::dsl::count_star()))

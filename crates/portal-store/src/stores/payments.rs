@@ -106,7 +106,7 @@ pub(super) use load_payments;
 #[async_trait]
 impl PaymentStore for Database {
     async fn payment(&self, account: AccountId, id: PaymentId) -> StoreResult<Option<Payment>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let (rows, parts) = in_snapshot!(conn, |c| {
             let read = load_payments!(
                 c,
@@ -126,7 +126,7 @@ impl PaymentStore for Database {
         filter: PaymentFilter,
         page: &PageRequest,
     ) -> StoreResult<Vec<Payment>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let (rows, parts) = in_snapshot!(conn, |c| {
             let mut query = payments::table
                 .filter(payments::account_id.eq(Id(account.as_uuid())))

@@ -27,7 +27,7 @@ use crate::sql_types::{Id, Time};
 #[async_trait]
 impl ProcessorStore for Database {
     async fn connection(&self, account: AccountId) -> StoreResult<Option<ConnectionRecord>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<ConnectionRow> = with_conn!(conn, |c| processor_connections::table
             .filter(processor_connections::account_id.eq(Id(account.as_uuid())))
             .select(ConnectionRow::as_select())
@@ -45,7 +45,7 @@ impl ProcessorStore for Database {
         error: Option<&str>,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         let target = processor_connections::table
             .filter(processor_connections::account_id.eq(Id(account.as_uuid())))
             .filter(processor_connections::id.eq(Id(connection.as_uuid())));
@@ -76,7 +76,7 @@ impl ProcessorStore for Database {
         connection: ConnectionId,
         client: ClientId,
     ) -> StoreResult<Option<ProcessorCustomer>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<CustomerRow> = with_conn!(conn, |c| processor_customers::table
             .filter(processor_customers::account_id.eq(Id(account.as_uuid())))
             .filter(processor_customers::connection_id.eq(Id(connection.as_uuid())))
@@ -98,7 +98,7 @@ impl ProcessorStore for Database {
             Id(customer.connection_id.as_uuid()),
             Id(customer.client_id.as_uuid()),
         );
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         // The first insert wins; a racing one waits for it, inserts
         // nothing, and reads what it stored.
         let stored: CustomerRow = with_conn!(conn, |c| {
@@ -125,7 +125,7 @@ impl ProcessorStore for Database {
         connection: ConnectionId,
         client: ClientId,
     ) -> StoreResult<Vec<StoredMethod>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let rows: Vec<MethodRow> = with_conn!(conn, |c| payment_methods::table
             .filter(payment_methods::account_id.eq(Id(account.as_uuid())))
             .filter(payment_methods::connection_id.eq(Id(connection.as_uuid())))
@@ -147,7 +147,7 @@ impl ProcessorStore for Database {
         account: AccountId,
         id: PaymentMethodId,
     ) -> StoreResult<Option<StoredMethod>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let row: Option<MethodRow> = with_conn!(conn, |c| payment_methods::table
             .filter(payment_methods::account_id.eq(Id(account.as_uuid())))
             .filter(payment_methods::id.eq(Id(id.as_uuid())))
@@ -160,7 +160,7 @@ impl ProcessorStore for Database {
     }
 
     async fn checkout(&self, account: AccountId, id: CheckoutId) -> StoreResult<Option<Checkout>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let read = in_snapshot!(conn, |c| {
             let row: Option<CheckoutRow> = checkouts::table
                 .filter(checkouts::account_id.eq(Id(account.as_uuid())))
@@ -188,7 +188,7 @@ impl ProcessorStore for Database {
     }
 
     async fn forget_checkouts(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.write().await?;
         // Their allocations go with them (ON DELETE CASCADE).
         let deleted = with_conn!(conn, |c| diesel::delete(
             checkouts::table
@@ -207,7 +207,7 @@ impl ProcessorStore for Database {
         processor: ProcessorKind,
         reference: &ProcessorRef,
     ) -> StoreResult<Option<Payment>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let (rows, parts) = in_snapshot!(conn, |c| {
             let read = load_payments!(
                 c,
@@ -230,7 +230,7 @@ impl ProcessorStore for Database {
         after: Option<(DateTime<Utc>, PaymentId)>,
         limit: u32,
     ) -> StoreResult<Vec<Payment>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         // With no cursor, one that every payment comes after: payments are
         // created at the time they are recorded, never before 1900 (and
         // every backend keeps that year).
@@ -268,7 +268,7 @@ impl ProcessorStore for Database {
         processor: ProcessorKind,
         event_id: &ProcessorRef,
     ) -> StoreResult<bool> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let seen: i64 = with_conn!(conn, |c| processor_events::table
             .filter(processor_events::account_id.eq(Id(account.as_uuid())))
             .filter(processor_events::processor.eq(processor.as_str()))

@@ -45,7 +45,7 @@ impl StatementStore for Database {
         client: ClientId,
     ) -> StoreResult<Vec<Currency>> {
         let (account, client) = (Id(account.as_uuid()), Id(client.as_uuid()));
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let (mut codes, paid) = in_snapshot!(conn, |c| {
             let invoiced: Vec<String> = documents::table
                 .filter(documents::account_id.eq(account))
@@ -85,7 +85,7 @@ impl StatementStore for Database {
         through: NaiveDate,
         after: Option<InvoiceCursor>,
     ) -> StoreResult<Vec<StatementInvoice>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let (rows, mut ledgers) = in_snapshot!(conn, |c| {
             // Boxed queries are tied to one backend: built once per arm.
             let mut query = documents::table
@@ -129,7 +129,7 @@ impl StatementStore for Database {
         before: DateTime<Utc>,
         after: Option<PaymentCursor>,
     ) -> StoreResult<Vec<StatementPayment>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read().await?;
         let (rows, mut refunded) = in_snapshot!(conn, |c| {
             let mut query = payments::table
                 .filter(payments::account_id.eq(Id(scope.account.as_uuid())))
