@@ -57,6 +57,8 @@ pub struct TestApp {
     pub secret_key: String,
     pub clock: Arc<TestClock>,
     pub sink: Arc<SmtpSink>,
+    /// The server's database (for its statement count).
+    pub database: portal_store::Database,
     storage: Storage,
     api: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
@@ -102,6 +104,24 @@ impl TestApp {
     pub async fn postgres() -> Option<Self> {
         let server = TestPostgres::create_or_skip("portal-server").await?;
         Some(Self::start(Storage::Postgres(Arc::new(server)), &[], None, None).await)
+    }
+
+    /// The portal on a fresh PostgreSQL database, with extra `PORTAL_*`
+    /// settings; `None` as for [`TestApp::postgres`].
+    pub async fn postgres_with(vars: &[(&str, &str)]) -> Option<Self> {
+        let server = TestPostgres::create_or_skip("portal-server").await?;
+        Some(Self::start(Storage::Postgres(Arc::new(server)), vars, None, None).await)
+    }
+
+    /// Settings under which nothing runs in the background once the
+    /// server has started: the outbox worker polls once a minute, so every
+    /// statement the database runs within a test is one a request caused.
+    pub const QUIET: &'static [(&'static str, &'static str)] =
+        &[("PORTAL_OUTBOX_POLL_MS", "60000")];
+
+    /// How many SQL statements the server has run so far.
+    pub fn statements(&self) -> u64 {
+        self.database.statements()
     }
 
     /// A second server process on this app's PostgreSQL database, sharing
@@ -170,6 +190,7 @@ impl TestApp {
             .unwrap();
         let (stop, stopped) = oneshot::channel();
         let services = app.services.clone();
+        let database = app.database.clone();
         tokio::spawn(app::serve(listener, app, async {
             let _ = stopped.await;
         }));
@@ -181,6 +202,7 @@ impl TestApp {
             secret_key,
             clock,
             sink,
+            database,
             storage,
             api: reqwest::Client::builder()
                 .redirect(Policy::none())
