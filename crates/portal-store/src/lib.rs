@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod cached_sql;
 mod database;
 mod rows;
 mod schema;

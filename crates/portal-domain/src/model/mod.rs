@@ -23,6 +23,7 @@ mod server_key;
 mod session;
 mod sheet;
 mod statement;
+mod summary;
 mod text;
 mod token;
 
@@ -77,6 +78,7 @@ pub use statement::{
     SectionStep, SectionSummary, Statement, StatementEntry, StatementError, StatementInvoice,
     StatementPayment, StatementRange, StatementRefund, StatementSection, parse_date, section_of,
 };
+pub use summary::{DocumentSummary, PaidInvoice, PaymentSummary};
 pub use text::{
     Address, Description, DocumentNumber, Name, PaymentInstructions, Reference, ValidationError,
 };

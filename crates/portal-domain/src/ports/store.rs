@@ -16,7 +16,8 @@ use crate::model::{
     ProcessorKind, ProcessorRef, RevokeReason, SessionId, StoredMethod, StoredResponse, TokenHash,
 };
 use crate::model::{
-    Currency, InvoiceCursor, Logo, PaymentCursor, StatementInvoice, StatementPayment,
+    Currency, DocumentSummary, InvoiceCursor, Logo, PaymentCursor, PaymentSummary,
+    StatementInvoice, StatementPayment,
 };
 
 /// Accounts and their API keys.
@@ -190,6 +191,35 @@ pub trait PaymentStore: Send + Sync {
     ) -> StoreResult<Vec<Payment>>;
 }
 
+/// What the portal's overview shows of a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    /// Every sent invoice still open or partially paid, in no particular
+    /// order.
+    pub outstanding: Vec<DocumentSummary>,
+    /// A page of the client's other sent documents, newest first
+    /// (`created_at`, then id).
+    pub documents: Vec<DocumentSummary>,
+    /// A page of the client's payments that did not fail, newest first
+    /// (`received_at`, then id).
+    pub payments: Vec<PaymentSummary>,
+}
+
+/// The portal's overview page, read at once.
+#[async_trait]
+pub trait OverviewStore: Send + Sync {
+    /// A client's outstanding invoices, a page of its other documents and
+    /// a page of its payments, as one consistent read: a single statement
+    /// on the SQL backends, whatever the client's history holds.
+    async fn overview(
+        &self,
+        account: AccountId,
+        client: ClientId,
+        documents: &PageRequest,
+        payments: &PageRequest,
+    ) -> StoreResult<Overview>;
+}
+
 /// An account's logo, kept apart from the account (which every request
 /// reads) because it is large.
 #[async_trait]
@@ -253,6 +283,9 @@ pub struct SessionContext {
     pub contact: Contact,
     pub client: Client,
     pub account: Account,
+    /// The account's processor connection, if any: whether the portal
+    /// takes payments online, read with the session.
+    pub processor: Option<ConnectionRecord>,
 }
 
 /// A link redemption, written as one unit.
@@ -563,6 +596,7 @@ pub trait Store:
     + CrmStore
     + DocumentStore
     + PaymentStore
+    + OverviewStore
     + AccessStore
     + AuditStore
     + LinkRequestStore

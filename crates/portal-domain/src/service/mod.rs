@@ -57,7 +57,10 @@ pub use payments::{
     RefundOutcome,
 };
 pub use processors::{Connected, ProcessorSettings, ProcessorSettingsError, ProcessorStatus};
-pub use views::{PAYMENT_HISTORY, PortalDocument, PortalHome, PortalViews, ViewError};
+pub use views::{
+    DOCUMENTS_PER_PAGE, HomePages, PAYMENTS_PER_PAGE, PortalDocument, PortalHome, PortalViews,
+    ViewError,
+};
 
 /// Why the server key cannot be used with this store.
 #[derive(Debug, thiserror::Error)]

@@ -177,10 +177,17 @@ impl ProcessorSettings {
         &self,
         account: &Account,
     ) -> Result<ProcessorStatus, ProcessorSettingsError> {
-        Ok(match self.store.connection(account.id).await? {
+        let record = self.store.connection(account.id).await?;
+        Ok(self.status_of(record.as_ref()))
+    }
+
+    /// The status an account's connection record gives (a session reads
+    /// the record with itself, so a page needs no read of its own).
+    pub fn status_of(&self, record: Option<&ConnectionRecord>) -> ProcessorStatus {
+        match record {
             None => ProcessorStatus::NotConfigured,
             Some(record) => {
-                let test_mode = match self.open(&record) {
+                let test_mode = match self.open(record) {
                     Ok(connection) => connection.credentials.test_mode(),
                     Err(_) => false,
                 };
@@ -189,10 +196,10 @@ impl ProcessorSettings {
                     connection: record.id,
                     connected_at: record.created_at,
                     test_mode,
-                    health: record.health,
+                    health: record.health.clone(),
                 }
             }
-        })
+        }
     }
 
     /// Asks the processor whether the credentials work, and records the

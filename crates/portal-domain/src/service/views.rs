@@ -5,11 +5,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use crate::model::{
-    AuditAction, ClientInfo, Document, DocumentId, Money, PageRequest, Payment, PaymentStatus,
+    AuditAction, ClientInfo, Cursor, Document, DocumentId, DocumentSummary, Money, Page,
+    PageRequest, PaymentSummary,
 };
-use crate::ports::{
-    AuditStore, DocumentStore, PaymentFilter, PaymentStore, SessionContext, Store, StoreError,
-};
+use crate::ports::{AuditStore, DocumentStore, OverviewStore, SessionContext, Store, StoreError};
 
 use super::Env;
 
@@ -22,34 +21,33 @@ pub enum ViewError {
     Store(#[from] StoreError),
 }
 
-/// How many payments the overview lists.
-pub const PAYMENT_HISTORY: u32 = 50;
+/// How many of the client's other documents the overview lists per page.
+pub const DOCUMENTS_PER_PAGE: u32 = 25;
+/// How many payments the overview lists per page.
+pub const PAYMENTS_PER_PAGE: u32 = 25;
+
+/// Which pages of the overview's two lists to show: the first of each,
+/// or the one after a cursor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HomePages {
+    pub documents: Option<Cursor>,
+    pub payments: Option<Cursor>,
+}
 
 /// The portal's overview page.
 #[derive(Debug, Clone)]
 pub struct PortalHome {
-    /// Sent invoices with something left to pay, oldest due date first.
-    pub outstanding: Vec<Document>,
+    /// Sent invoices with something left to pay, oldest due date first:
+    /// all of them, on every page.
+    pub outstanding: Vec<DocumentSummary>,
     /// What is owed, one amount per currency.
     pub total_due: Vec<Money>,
-    /// Every other document the client may see, newest first.
-    pub documents: Vec<Document>,
-    /// The latest payments, newest first, with the invoices they paid.
-    pub payments: Vec<Payment>,
-    /// Numbers of the invoices the listed payments paid.
-    pub invoice_numbers: Vec<(DocumentId, String)>,
+    /// A page of every other document the client may see, newest first.
+    pub documents: Page<DocumentSummary>,
+    /// A page of payments, newest first, with the invoices they paid.
+    pub payments: Page<PaymentSummary>,
     /// Today, in the account's time zone (for "overdue").
     pub today: NaiveDate,
-}
-
-impl PortalHome {
-    /// The number of an invoice a listed payment paid.
-    pub fn invoice_number(&self, id: DocumentId) -> Option<&str> {
-        self.invoice_numbers
-            .iter()
-            .find(|(doc, _)| *doc == id)
-            .map(|(_, number)| number.as_str())
-    }
 }
 
 /// One document, as its page shows it.
@@ -64,7 +62,7 @@ pub struct PortalDocument {
 #[derive(Clone)]
 pub struct PortalViews {
     documents: Arc<dyn DocumentStore>,
-    payments: Arc<dyn PaymentStore>,
+    overview: Arc<dyn OverviewStore>,
     audit: Arc<dyn AuditStore>,
     env: Env,
 }
@@ -79,15 +77,16 @@ impl PortalViews {
     pub(crate) fn new(store: &Arc<dyn Store>, env: Env) -> Self {
         Self {
             documents: store.clone(),
-            payments: store.clone(),
+            overview: store.clone(),
             audit: store.clone(),
             env,
         }
     }
 
-    /// The overview of the session's company: what is owed, every document
-    /// sent to it and its payment history. Records a `portal_viewed` audit
-    /// event.
+    /// The overview of the session's company: what is owed, a page of
+    /// the other documents sent to it and a page of its payment history,
+    /// read at once whatever the history holds. Records a `portal_viewed`
+    /// audit event.
     ///
     /// # Errors
     /// When the store fails.
@@ -95,42 +94,31 @@ impl PortalViews {
         &self,
         ctx: &SessionContext,
         info: &ClientInfo,
+        pages: HomePages,
     ) -> Result<PortalHome, StoreError> {
-        let all = self
-            .documents
-            .client_documents(ctx.account.id, ctx.client.id)
-            .await?;
-        let invoice_numbers = all
-            .iter()
-            .map(|d| (d.id(), d.number().to_string()))
-            .collect();
-        let (mut outstanding, documents): (Vec<_>, Vec<_>) =
-            all.into_iter().partition(Document::is_outstanding);
-        outstanding.sort_by_key(|d| (d.due_date(), d.issue_date()));
-        let total_due = Money::totals(outstanding.iter().map(Document::amount_due))
+        let documents = PageRequest::new(pages.documents, Some(DOCUMENTS_PER_PAGE))
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
-        let payments = self
-            .payments
-            .payments(
-                ctx.account.id,
-                PaymentFilter {
-                    client: Some(ctx.client.id),
-                },
-                &PageRequest::first(PAYMENT_HISTORY),
-            )
-            .await?
+        let payments = PageRequest::new(pages.payments, Some(PAYMENTS_PER_PAGE))
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        let overview = self
+            .overview
+            .overview(ctx.account.id, ctx.client.id, &documents, &payments)
+            .await?;
+        let mut outstanding: Vec<DocumentSummary> = overview
+            .outstanding
             .into_iter()
-            .take(PAYMENT_HISTORY as usize)
-            .filter(|p| p.status() != PaymentStatus::Failed)
+            .filter(DocumentSummary::is_outstanding)
             .collect();
+        outstanding.sort_by_key(|d| (d.due_date, d.issue_date, d.created_at, d.id.as_uuid()));
+        let total_due = Money::totals(outstanding.iter().map(DocumentSummary::amount_due))
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
         self.record_view(ctx, info, AuditAction::PortalViewed, None)
             .await?;
         Ok(PortalHome {
             outstanding,
             total_due,
-            documents,
-            payments,
-            invoice_numbers,
+            documents: Page::from_rows(overview.documents, &documents, DocumentSummary::cursor),
+            payments: Page::from_rows(overview.payments, &payments, PaymentSummary::cursor),
             today: ctx.account.settings.time_zone.today(self.env.now()),
         })
     }

@@ -15,7 +15,6 @@ use portal_domain::service::{Connected, ProcessorStatus};
 use portal_domain::{MethodDetails, ProcessorCredentials, ProcessorKind, StoredMethod};
 
 use super::assets::{self, Script};
-use super::error::PageError;
 use crate::security::payment_page_policy;
 use crate::state::AppState;
 
@@ -129,14 +128,11 @@ pub(crate) fn method_label(method: &StoredMethod) -> Markup {
 }
 
 /// Whether the account takes payments online now, and in test mode:
-/// `None` when no processor is connected.
-pub(crate) async fn online(
-    state: &AppState,
-    ctx: &SessionContext,
-) -> Result<Option<bool>, PageError> {
-    match state.services.processors.status(&ctx.account).await {
-        Ok(ProcessorStatus::Connected { test_mode, .. }) => Ok(Some(test_mode)),
-        Ok(ProcessorStatus::NotConfigured) => Ok(None),
-        Err(err) => Err(PageError::Internal(Box::new(err))),
+/// `None` when no processor is connected. The session read the connection
+/// with itself, so this costs no query.
+pub(crate) fn online(state: &AppState, ctx: &SessionContext) -> Option<bool> {
+    match state.services.processors.status_of(ctx.processor.as_ref()) {
+        ProcessorStatus::Connected { test_mode, .. } => Some(test_mode),
+        ProcessorStatus::NotConfigured => None,
     }
 }

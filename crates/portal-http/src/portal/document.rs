@@ -30,12 +30,12 @@ pub(crate) async fn document(
         .await?;
     let doc = &view.document;
     let invoice = doc.kind() == DocumentKind::Invoice;
-    let online = online(&state, &ctx).await?;
+    let online = online(&state, &ctx);
     let payable = invoice && doc.is_outstanding() && doc.amount_open().is_positive();
     let title = format!("{} {}", doc.kind().label(), doc.number());
     let body = html! {
         a.back href="/portal" { "← All invoices and documents" }
-        h1 { (title) " " (status_badge(doc, view.today)) }
+        h1 { (title) " " (status_badge(doc.status(), doc.is_overdue(view.today))) }
         @if online == Some(true) {
             (test_mode_banner())
         }

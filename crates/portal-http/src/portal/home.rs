@@ -4,12 +4,14 @@
 //! document sent to it, and its payment history. Dates are the account's,
 //! in its time zone.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use portal_domain::ports::SessionContext;
-use portal_domain::service::PortalHome;
-use portal_domain::{Document, DocumentKind, Payment, PaymentStatus};
+use portal_domain::service::{HomePages, PortalHome};
+use portal_domain::{Cursor, DocumentKind, DocumentSummary, PaymentStatus, PaymentSummary};
+use serde::Deserialize;
 
 use super::card_entry::online;
 use super::error::PageError;
@@ -29,13 +31,76 @@ pub(crate) fn bar(ctx: &SessionContext) -> Markup {
     )
 }
 
+/// Which page of each list to show: `?documents=<cursor>` and
+/// `?payments=<cursor>`, as the "Older" links write them.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct HomeQuery {
+    documents: Option<String>,
+    payments: Option<String>,
+}
+
+impl HomeQuery {
+    fn pages(&self) -> Result<HomePages, PageError> {
+        let cursor = |text: &Option<String>| {
+            text.as_deref()
+                .map(|t| Cursor::parse("cursor", t))
+                .transpose()
+                .map_err(|_| PageError::Refused {
+                    status: StatusCode::BAD_REQUEST,
+                    title: "This page link is not valid",
+                    message: "The link to an older page of your documents or payments is \
+                              damaged. Start again from the overview."
+                        .into(),
+                    next: ("/portal".into(), "Back to the overview"),
+                })
+        };
+        Ok(HomePages {
+            documents: cursor(&self.documents)?,
+            payments: cursor(&self.payments)?,
+        })
+    }
+
+    /// The address of this page with `list` moved to the page after
+    /// `cursor`, or back to its first page.
+    fn with(&self, list: &str, cursor: Option<&Cursor>) -> String {
+        let mut href = String::from("/portal?");
+        let mut first = true;
+        for (name, value) in [
+            ("documents", self.documents.clone()),
+            ("payments", self.payments.clone()),
+        ] {
+            let value = if name == list {
+                cursor.map(Cursor::encode)
+            } else {
+                value
+            };
+            if let Some(value) = value {
+                if !first {
+                    href.push('&');
+                }
+                first = false;
+                // Cursors are base64url: nothing to escape.
+                href.push_str(name);
+                href.push('=');
+                href.push_str(&value);
+            }
+        }
+        if first {
+            href.pop();
+        }
+        href
+    }
+}
+
 pub(crate) async fn home(
     State(state): State<AppState>,
     SignedIn(ctx): SignedIn,
     Browser(info): Browser,
+    Query(query): Query<HomeQuery>,
 ) -> Result<Response, PageError> {
-    let home = state.services.views.portal_home(&ctx, &info).await?;
-    let online = online(&state, &ctx).await?;
+    let pages = query.pages()?;
+    let home = state.services.views.portal_home(&ctx, &info, pages).await?;
+    let online = online(&state, &ctx);
     let body = html! {
         h1 { (ctx.client.name) }
         @if online == Some(true) {
@@ -45,9 +110,9 @@ pub(crate) async fn home(
         h2 { "Outstanding invoices" }
         (outstanding(&home, online.is_some()))
         h2 { "Documents" }
-        (documents(&home))
+        (documents(&home, &query))
         h2 { "Payment history" }
-        (payments(&ctx, &home))
+        (payments(&ctx, &home, &query))
     };
     Ok(page(
         &format!("{} · Billing portal", ctx.account.name),
@@ -59,7 +124,7 @@ pub(crate) async fn home(
 
 /// The form an outstanding invoice's checkbox belongs to: one per
 /// currency, since a charge is in one currency.
-fn pay_form_id(doc: &Document) -> String {
+fn pay_form_id(doc: &DocumentSummary) -> String {
     format!("pay-{}", doc.currency().code().to_ascii_lowercase())
 }
 
@@ -67,7 +132,7 @@ fn outstanding(home: &PortalHome, pay_online: bool) -> Markup {
     if home.outstanding.is_empty() {
         return html! { p.empty { "Nothing to pay right now." } };
     }
-    let payable = |doc: &Document| pay_online && doc.amount_open().is_positive();
+    let payable = |doc: &DocumentSummary| pay_online && doc.amount_open().is_positive();
     let mut currencies: Vec<&'static str> = Vec::new();
     for doc in home.outstanding.iter().filter(|d| payable(d)) {
         if !currencies.contains(&doc.currency().code()) {
@@ -97,21 +162,21 @@ fn outstanding(home: &PortalHome, pay_online: bool) -> Markup {
                         @if !currencies.is_empty() {
                             td {
                                 @if payable(doc) {
-                                    input.select type="checkbox" name="invoice" value=(doc.id())
+                                    input.select type="checkbox" name="invoice" value=(doc.id)
                                         form=(pay_form_id(doc))
-                                        aria-label=(format!("Select {}", doc.number()));
+                                        aria-label=(format!("Select {}", doc.number));
                                 }
                             }
                         }
-                        td { a href=(format!("/portal/documents/{}", doc.id())) { (doc.number()) } }
-                        td.hide-sm { (date(doc.issue_date())) }
-                        td { (doc.due_date().map(date).unwrap_or_default()) }
-                        td { (status_badge(doc, home.today)) }
+                        td { a href=(format!("/portal/documents/{}", doc.id)) { (doc.number) } }
+                        td.hide-sm { (date(doc.issue_date)) }
+                        td { (doc.due_date.map(date).unwrap_or_default()) }
+                        td { (status_badge(doc.status, doc.is_overdue(home.today))) }
                         td.num {
                             (doc.amount_due())
-                            @if doc.amount_paid().is_positive() {
+                            @if doc.paid.is_positive() {
                                 br;
-                                span.muted { "of " (doc.total()) }
+                                span.muted { "of " (doc.total) }
                             }
                         }
                     }
@@ -134,8 +199,8 @@ fn outstanding(home: &PortalHome, pay_online: bool) -> Markup {
     }
 }
 
-fn documents(home: &PortalHome) -> Markup {
-    if home.documents.is_empty() {
+fn documents(home: &PortalHome, query: &HomeQuery) -> Markup {
+    if home.documents.items.is_empty() {
         return html! { p.empty { "No other documents yet." } };
     }
     html! {
@@ -144,30 +209,52 @@ fn documents(home: &PortalHome) -> Markup {
                 th { "Document" } th.hide-sm { "Type" } th.hide-sm { "Date" } th { "Status" } th.num { "Total" }
             } }
             tbody {
-                @for doc in &home.documents {
+                @for doc in &home.documents.items {
                     tr {
-                        td { a href=(format!("/portal/documents/{}", doc.id())) { (doc.number()) } }
-                        td.hide-sm { (doc.kind().label()) }
-                        td.hide-sm { (date(doc.issue_date())) }
-                        td { (status_badge(doc, home.today)) }
+                        td { a href=(format!("/portal/documents/{}", doc.id)) { (doc.number) } }
+                        td.hide-sm { (doc.kind.label()) }
+                        td.hide-sm { (date(doc.issue_date)) }
+                        td { (status_badge(doc.status, doc.is_overdue(home.today))) }
                         td.num { (total_cell(doc)) }
                     }
                 }
             }
         } }
+        (older(query, "documents", home.documents.next.as_ref(), "Older documents"))
     }
 }
 
-fn total_cell(doc: &Document) -> String {
-    if doc.kind() == DocumentKind::Contract && doc.lines().is_empty() {
+/// The link to the next page of a list, when there is one; "Newest" goes
+/// back to the start.
+fn older(query: &HomeQuery, list: &str, next: Option<&Cursor>, text: &str) -> Markup {
+    let paged = match list {
+        "documents" => query.documents.is_some(),
+        _ => query.payments.is_some(),
+    };
+    html! {
+        @if next.is_some() || paged {
+            nav.pager aria-label=(text) {
+                @if paged {
+                    a href=(query.with(list, None)) { "Newest" }
+                }
+                @if let Some(next) = next {
+                    a rel="next" href=(query.with(list, Some(next))) { (text) " →" }
+                }
+            }
+        }
+    }
+}
+
+fn total_cell(doc: &DocumentSummary) -> String {
+    if doc.kind == DocumentKind::Contract && !doc.has_lines {
         String::new()
     } else {
-        doc.total().to_string()
+        doc.total.to_string()
     }
 }
 
-fn payments(ctx: &SessionContext, home: &PortalHome) -> Markup {
-    if home.payments.is_empty() {
+fn payments(ctx: &SessionContext, home: &PortalHome, query: &HomeQuery) -> Markup {
+    if home.payments.items.is_empty() {
         return html! { p.empty { "No payments recorded yet." } };
     }
     let zone = ctx.account.settings.time_zone;
@@ -177,21 +264,21 @@ fn payments(ctx: &SessionContext, home: &PortalHome) -> Markup {
                 th { "Date" } th.hide-sm { "Method" } th { "Invoices paid" } th.num { "Amount" } th { span.visually-hidden { "Receipt" } }
             } }
             tbody {
-                @for payment in &home.payments {
+                @for payment in &home.payments.items {
                     tr {
-                        td { (local_date(zone, payment.received_at())) }
-                        td.hide-sm { (payment.method()) }
-                        td { (invoices_paid(home, payment)) }
+                        td { (local_date(zone, payment.received_at)) }
+                        td.hide-sm { (payment.method) }
+                        td { (invoices_paid(payment)) }
                         td.num {
-                            (payment.amount())
-                            @if let Ok(refunded) = payment.refunded() && refunded.is_positive() {
+                            (payment.amount)
+                            @if payment.refunded.is_positive() {
                                 br;
-                                span.muted { (refunded) " refunded" }
+                                span.muted { (payment.refunded) " refunded" }
                             }
                         }
                         td {
-                            @if payment.status() == PaymentStatus::Succeeded {
-                                a.receipt href=(format!("/portal/payments/{}/receipt.pdf", payment.id())) download { "Receipt (PDF)" }
+                            @if payment.status == PaymentStatus::Succeeded {
+                                a.receipt href=(format!("/portal/payments/{}/receipt.pdf", payment.id)) download { "Receipt (PDF)" }
                             } @else {
                                 span.muted { "Processing" }
                             }
@@ -200,18 +287,16 @@ fn payments(ctx: &SessionContext, home: &PortalHome) -> Markup {
                 }
             }
         } }
+        (older(query, "payments", home.payments.next.as_ref(), "Older payments"))
     }
 }
 
 /// Links to the invoices a payment paid, by number.
-fn invoices_paid(home: &PortalHome, payment: &Payment) -> Markup {
+fn invoices_paid(payment: &PaymentSummary) -> Markup {
     html! {
-        @for (i, allocation) in payment.allocations().iter().enumerate() {
+        @for (i, invoice) in payment.invoices.iter().enumerate() {
             @if i > 0 { ", " }
-            @match home.invoice_number(allocation.document_id) {
-                Some(number) => a href=(format!("/portal/documents/{}", allocation.document_id)) { (number) },
-                None => span.muted { "an invoice" },
-            }
+            a href=(format!("/portal/documents/{}", invoice.document_id)) { (invoice.number) }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use maud::{DOCTYPE, Markup, html};
-use portal_domain::{Document, DocumentStatus, Money, TimeZone, Token};
+use portal_domain::{DocumentStatus, Money, TimeZone, Token};
 
 /// A full page. `header` is the signed-in bar, when there is a session.
 pub(crate) fn page(title: &str, header: Option<Markup>, body: Markup) -> Markup {
@@ -110,11 +110,11 @@ pub(crate) fn local_date(zone: TimeZone, at: DateTime<Utc>) -> String {
     date(zone.local(at).date())
 }
 
-/// The status badge of a document as the client sees it, with "overdue"
-/// reckoned on the account's `today`.
-pub(crate) fn status_badge(doc: &Document, today: NaiveDate) -> Markup {
-    let (class, text) = match doc.status() {
-        _ if doc.is_overdue(today) => ("badge overdue", "Overdue"),
+/// The status badge of a document as the client sees it; `overdue` as
+/// reckoned on the account's today.
+pub(crate) fn status_badge(status: DocumentStatus, overdue: bool) -> Markup {
+    let (class, text) = match status {
+        _ if overdue => ("badge overdue", "Overdue"),
         DocumentStatus::Open => ("badge due", "Due"),
         DocumentStatus::PartiallyPaid => ("badge partial", "Partially paid"),
         DocumentStatus::Sent => ("badge", "Sent"),

@@ -49,7 +49,7 @@ pub(crate) async fn payment(
         .payment(&ctx, id)
         .await
         .map_err(|e| PageError::checkout(e, None))?;
-    let test_mode = online(&state, &ctx).await?.unwrap_or(false);
+    let test_mode = online(&state, &ctx).unwrap_or(false);
     let zone = ctx.account.settings.time_zone;
     let bank = matches!(payment.method(), PaymentMethod::BankDebit { .. });
     let (title, state_class) = match payment.status() {

@@ -7,6 +7,7 @@ mod accounts;
 mod documents;
 mod idempotency;
 mod outbox;
+mod overview;
 mod payments;
 mod processor;
 mod statements;
@@ -25,6 +26,7 @@ pub(crate) use idempotency::IdempotencyRow;
 pub(crate) use outbox::{
     AttachmentRow, EmailRow, OutboxParts, OutboxRow, PayloadRows, RequestRow, outbox_message,
 };
+pub(crate) use overview::{OverviewRow, overview};
 pub(crate) use payments::{
     AllocationRow, PaymentRow, RefundAllocationRow, RefundRow, SettlementRow, payment, refund_rows,
 };

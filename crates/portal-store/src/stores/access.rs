@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use portal_domain::ports::{
-    AccessStore, Redemption, Revocation, SessionContext, SessionFilter, StoreResult,
+    AccessStore, ConnectionRecord, Redemption, Revocation, SessionContext, SessionFilter,
+    StoreResult,
 };
 use portal_domain::{
     Account, AccountId, AuditEvent, Client, Contact, LinkId, MagicLink, PageRequest, PortalSession,
@@ -16,10 +17,12 @@ use super::{Refusal, keyset, lock_open_client, require_active_contact, settle};
 use crate::Database;
 use crate::database::{backend, with_conn};
 use crate::rows::{
-    AccountRow, ActivationRow, AuditRow, ClientRow, ContactRow, LinkRow, SessionRow, convert,
+    AccountRow, ActivationRow, AuditRow, ClientRow, ConnectionRow, ContactRow, LinkRow, SessionRow,
+    convert,
 };
 use crate::schema::{
     accounts, audit_events, clients, contacts, crm_client_portal_sessions as sessions, magic_links,
+    processor_connections,
 };
 use crate::sql_types::{Id, Time};
 
@@ -41,6 +44,15 @@ macro_rules! end_session {
         .await
     };
 }
+
+/// What [`AccessStore::session_by_secret`] reads in one row.
+type SessionContextRow = (
+    SessionRow,
+    ContactRow,
+    ClientRow,
+    AccountRow,
+    Option<ConnectionRow>,
+);
 
 #[async_trait]
 impl AccessStore for Database {
@@ -147,28 +159,36 @@ impl AccessStore for Database {
         secret_hash: &TokenHash,
     ) -> StoreResult<Option<SessionContext>> {
         let mut conn = self.read().await?;
-        let row: Option<(SessionRow, ContactRow, ClientRow, AccountRow)> =
-            with_conn!(conn, |c| sessions::table
-                .inner_join(contacts::table.on(contacts::id.eq(sessions::contact_id)))
-                .inner_join(clients::table.on(clients::id.eq(sessions::client_id)))
-                .inner_join(accounts::table.on(accounts::id.eq(sessions::account_id)))
-                .filter(sessions::secret_hash.eq(secret_hash.to_hex()))
-                .select((
-                    SessionRow::as_select(),
-                    ContactRow::as_select(),
-                    ClientRow::as_select(),
-                    AccountRow::as_select(),
-                ))
-                .first(c)
-                .await
-                .optional())
-            .map_err(backend)?;
-        row.map(|(session, contact, client, account)| {
+        // One statement: the session, whom it belongs to, and the
+        // account's processor connection (whether the pages take payments).
+        let row: Option<SessionContextRow> = with_conn!(conn, |c| sessions::table
+            .inner_join(contacts::table.on(contacts::id.eq(sessions::contact_id)))
+            .inner_join(clients::table.on(clients::id.eq(sessions::client_id)))
+            .inner_join(accounts::table.on(accounts::id.eq(sessions::account_id)))
+            .left_join(
+                processor_connections::table
+                    .on(processor_connections::account_id.eq(sessions::account_id)),
+            )
+            .filter(sessions::secret_hash.eq(secret_hash.to_hex()))
+            .select((
+                SessionRow::as_select(),
+                ContactRow::as_select(),
+                ClientRow::as_select(),
+                AccountRow::as_select(),
+                // The columns in `ConnectionRow`'s order.
+                processor_connections::all_columns.nullable(),
+            ))
+            .first(c)
+            .await
+            .optional())
+        .map_err(backend)?;
+        row.map(|(session, contact, client, account, processor)| {
             Ok(SessionContext {
                 session: PortalSession::try_from(session)?,
                 contact: Contact::try_from(contact)?,
                 client: Client::try_from(client)?,
                 account: Account::try_from(account)?,
+                processor: processor.map(ConnectionRecord::try_from).transpose()?,
             })
         })
         .transpose()

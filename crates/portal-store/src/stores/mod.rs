@@ -12,6 +12,7 @@ mod idempotency;
 mod link_requests;
 mod logos;
 mod outbox;
+mod overview;
 mod payments;
 mod processor;
 mod statements;

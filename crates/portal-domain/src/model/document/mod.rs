@@ -121,6 +121,24 @@ pub(crate) fn check_year(field: &str, date: NaiveDate) -> Result<(), ValidationE
     }
 }
 
+/// What is still owed on a document of `status` with `total`, when `paid`
+/// of it is paid: the rest, for a sent invoice; zero otherwise.
+pub(crate) fn amount_due_of(status: DocumentStatus, total: Money, paid: Money) -> Money {
+    match status {
+        DocumentStatus::Open | DocumentStatus::PartiallyPaid | DocumentStatus::Paid => total
+            .checked_sub(paid)
+            .unwrap_or(Money::zero(total.currency())),
+        _ => Money::zero(total.currency()),
+    }
+}
+
+/// Whether a document of `kind` in `status` may have something to pay:
+/// a sent invoice, not paid yet.
+pub(crate) fn outstanding_status(kind: DocumentKind, status: DocumentStatus) -> bool {
+    kind == DocumentKind::Invoice
+        && matches!(status, DocumentStatus::Open | DocumentStatus::PartiallyPaid)
+}
+
 /// The status a sent invoice has when `paid` of its `total` is paid.
 fn settled_status(total: Money, paid: Money) -> DocumentStatus {
     if paid.minor() >= total.minor() {
@@ -458,13 +476,7 @@ impl Document {
     /// What the client still owes on this document: the total less what is
     /// paid, for a sent invoice; zero otherwise.
     pub fn amount_due(&self) -> Money {
-        match self.status {
-            DocumentStatus::Open | DocumentStatus::PartiallyPaid | DocumentStatus::Paid => self
-                .total
-                .checked_sub(self.amount_paid())
-                .unwrap_or(Money::zero(self.currency)),
-            _ => Money::zero(self.currency),
-        }
+        amount_due_of(self.status, self.total, self.amount_paid())
     }
 
     /// What a new payment may still apply: the amount due less what
@@ -487,12 +499,7 @@ impl Document {
 
     /// A sent invoice with something still to pay.
     pub fn is_outstanding(&self) -> bool {
-        self.kind == DocumentKind::Invoice
-            && matches!(
-                self.status,
-                DocumentStatus::Open | DocumentStatus::PartiallyPaid
-            )
-            && self.amount_due().is_positive()
+        outstanding_status(self.kind, self.status) && self.amount_due().is_positive()
     }
 
     /// Outstanding past its due date, as of the account's `today`.

@@ -324,13 +324,22 @@ fn the_portal_shows_partly_paid_invoices_as_outstanding_and_the_payment_history(
     )
     .unwrap();
     let ctx = w.sign_in(&w.contact);
-    let home = block_on(w.s.views.portal_home(&ctx, &super::browser())).unwrap();
+    let home = block_on(w.s.views.portal_home(
+        &ctx,
+        &super::browser(),
+        crate::service::HomePages::default(),
+    ))
+    .unwrap();
     assert_eq!(home.outstanding.len(), 1);
     assert_eq!(home.outstanding[0].amount_due().minor(), 100_000);
     assert_eq!(home.total_due, vec![usd(100_000)]);
-    assert_eq!(home.payments.len(), 1);
-    assert_eq!(home.payments[0].id(), recorded.payment.id());
-    assert_eq!(home.invoice_number(invoice.id()), Some("INV-1"));
+    assert_eq!(home.payments.items.len(), 1);
+    let listed = &home.payments.items[0];
+    assert_eq!(listed.id, recorded.payment.id());
+    assert_eq!(listed.invoices.len(), 1);
+    assert_eq!(listed.invoices[0].document_id, invoice.id());
+    assert_eq!(listed.invoices[0].number.as_str(), "INV-1");
+    assert_eq!(listed.invoices[0].amount.minor(), 50_000);
 }
 
 #[test]

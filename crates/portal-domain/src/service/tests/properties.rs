@@ -7,7 +7,7 @@ use proptest::prelude::*;
 
 use super::{World, browser};
 use crate::model::{DocumentId, DocumentStatus};
-use crate::service::ViewError;
+use crate::service::{HomePages, ViewError};
 use crate::testing::block_on;
 
 proptest! {
@@ -70,13 +70,13 @@ proptest! {
         }
         let ctx = w.sign_in(&w.contact);
 
-        let home = block_on(w.s.views.portal_home(&ctx, &browser())).unwrap();
-        let mut shown: Vec<DocumentId> = home.outstanding.iter().chain(&home.documents).map(|d| d.id()).collect();
+        let home = block_on(w.s.views.portal_home(&ctx, &browser(), HomePages::default())).unwrap();
+        let mut shown: Vec<DocumentId> = home.outstanding.iter().chain(&home.documents.items).map(|d| d.id).collect();
         shown.sort();
         let mut expected = expected_visible.clone();
         expected.sort();
         prop_assert_eq!(&shown, &expected);
-        prop_assert!(home.outstanding.iter().all(|d| d.status() == DocumentStatus::Open));
+        prop_assert!(home.outstanding.iter().all(|d| d.status == DocumentStatus::Open));
         for id in all {
             let outcome = block_on(w.s.views.portal_document(&ctx, id, &browser()));
             if expected_visible.contains(&id) {

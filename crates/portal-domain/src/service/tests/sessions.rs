@@ -6,7 +6,7 @@ use chrono::Duration;
 
 use super::{World, browser};
 use crate::model::{AuditAction, ClientPatch, DocumentId, SessionStatus};
-use crate::service::{AccessError, ViewError};
+use crate::service::{AccessError, HomePages, ViewError};
 use crate::testing::block_on;
 
 #[test]
@@ -161,10 +161,14 @@ fn a_session_sees_only_its_own_companys_sent_documents() {
     let redeemed = block_on(w.s.links.redeem_link(&token, &browser(), None)).unwrap();
     let ctx = block_on(w.s.sessions.authenticate(Some(redeemed.secret.expose()))).unwrap();
 
-    let home = block_on(w.s.views.portal_home(&ctx, &browser())).unwrap();
-    let ids: Vec<DocumentId> = home.outstanding.iter().map(|d| d.id()).collect();
+    let home = block_on(
+        w.s.views
+            .portal_home(&ctx, &browser(), HomePages::default()),
+    )
+    .unwrap();
+    let ids: Vec<DocumentId> = home.outstanding.iter().map(|d| d.id).collect();
     assert_eq!(ids, vec![mine.id()]);
-    assert!(home.documents.is_empty());
+    assert!(home.documents.items.is_empty());
     assert_eq!(home.total_due.len(), 1);
     assert_eq!(home.total_due[0].minor(), 150_000);
 

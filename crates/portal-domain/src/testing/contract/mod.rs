@@ -17,6 +17,7 @@ mod fixture;
 mod idempotency;
 mod outbox;
 mod outbox_admin;
+mod overview;
 mod payments;
 mod processor;
 mod requests;
@@ -38,6 +39,7 @@ pub use documents::*;
 pub use idempotency::*;
 pub use outbox::*;
 pub use outbox_admin::*;
+pub use overview::*;
 pub use payments::*;
 pub use processor::*;
 pub use requests::*;
@@ -103,6 +105,7 @@ macro_rules! store_contract_tests {
             pending_and_failed_payments_do_not_count_as_paid,
             refunds_reopen_invoices_and_compare_the_payment_version,
             payments_are_listed_newest_first_and_filtered,
+            the_overview_sums_ledgers_and_pages_both_lists,
             statement_currencies_are_those_of_sent_invoices_and_succeeded_payments,
             statement_invoices_are_the_sent_unvoided_ones_through_a_date,
             statement_invoices_are_paged_by_issue_date_then_id,

@@ -3,9 +3,12 @@
 use chrono::Duration;
 
 use crate::model::{
-    AuditAction, AuditEvent, Cursor, PageRequest, PaymentId, PortalSession, RevokeReason,
+    AuditAction, AuditEvent, ConnectionHealth, ConnectionId, Cursor, PageRequest, PaymentId,
+    PortalSession, ProcessorKind, RevokeReason,
 };
-use crate::ports::{Revocation, SessionContext, SessionFilter, Store};
+use crate::ports::{
+    Batch, ConnectionRecord, Revocation, SessionContext, SessionFilter, Store, Write,
+};
 
 use super::access::redemption;
 use super::{Fixture, read_pages};
@@ -25,16 +28,37 @@ pub async fn sessions_resolve_by_secret_with_their_context(store: &dyn Store) {
     assert_eq!(
         ctx,
         Some(SessionContext {
-            session,
-            contact,
-            client,
-            account
+            session: session.clone(),
+            contact: contact.clone(),
+            client: client.clone(),
+            account: account.clone(),
+            processor: None,
         })
     );
     assert_eq!(
         store.session_by_secret(&f.token().hash()).await.unwrap(),
         None
     );
+    // Once the account connects a processor, the session reads it too:
+    // another account's connection is not its.
+    let other = f.account("Other").await;
+    let connection = |account| ConnectionRecord {
+        id: ConnectionId::generate(f.random()),
+        account_id: account,
+        kind: ProcessorKind::Stripe,
+        public: "publishable_key=pk_test_123456\n".into(),
+        sealed_secrets: vec![0x00, 0xFF, 0x10, b'k'],
+        created_at: f.now,
+        health: ConnectionHealth::default(),
+    };
+    let theirs = connection(other.id);
+    let ours = connection(account.id);
+    for record in [&theirs, &ours] {
+        let batch = Batch::new().with(Write::PutConnection(record.clone()));
+        assert!(store.commit(&batch).await.unwrap());
+    }
+    let ctx = store.session_by_secret(&secret.hash()).await.unwrap();
+    assert_eq!(ctx.and_then(|c| c.processor), Some(ours));
 }
 
 pub async fn sessions_are_listed_newest_first_and_filtered(store: &dyn Store) {

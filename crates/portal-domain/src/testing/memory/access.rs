@@ -92,6 +92,11 @@ impl AccessStore for InMemoryStore {
                 contact: contact.clone(),
                 client: client.clone(),
                 account: account.clone(),
+                processor: state
+                    .connections
+                    .iter()
+                    .find(|c| c.account_id == account.id)
+                    .cloned(),
             }),
             _ => None,
         })

@@ -6,11 +6,12 @@ use async_trait::async_trait;
 
 use super::{DocumentRow, InMemoryStore, State, corrupt, paged};
 use crate::model::{
-    AccountId, ClientId, ContactId, Document, DocumentId, LedgerEntry, PageRequest, Payment,
-    PaymentId,
+    AccountId, ClientId, ContactId, Document, DocumentId, DocumentSummary, LedgerEntry,
+    PageRequest, Payment, PaymentId, PaymentStatus, PaymentSummary,
 };
 use crate::ports::{
-    Conflict, DocumentFilter, DocumentStore, PaymentFilter, PaymentStore, StoreError, StoreResult,
+    Conflict, DocumentFilter, DocumentStore, Overview, OverviewStore, PaymentFilter, PaymentStore,
+    StoreError, StoreResult,
 };
 
 impl State {
@@ -172,5 +173,64 @@ impl PaymentStore for InMemoryStore {
         Ok(paged(payments, page, false, |p| {
             (p.received_at(), p.id().as_uuid())
         }))
+    }
+}
+
+#[async_trait]
+impl OverviewStore for InMemoryStore {
+    async fn overview(
+        &self,
+        account: AccountId,
+        client: ClientId,
+        documents: &PageRequest,
+        payments: &PageRequest,
+    ) -> StoreResult<Overview> {
+        let state = self.state();
+        let sent: Vec<Document> = state
+            .documents
+            .iter()
+            .filter(|d| {
+                d.record.account_id == account
+                    && d.record.client_id == client
+                    && d.record.sent_at.is_some()
+            })
+            .map(|row| state.load_document(row))
+            .collect::<Result<_, _>>()?;
+        let (outstanding, others): (Vec<_>, Vec<_>) = sent
+            .iter()
+            .map(DocumentSummary::of)
+            .partition(DocumentSummary::is_outstanding);
+        let number = |id: DocumentId| {
+            sent.iter()
+                .find(|d| d.id() == id)
+                .map(|d| d.number().clone())
+        };
+        let listed: Vec<&Payment> = state
+            .payments
+            .iter()
+            .filter(|p| {
+                p.account_id() == account
+                    && p.client_id() == client
+                    && p.status() != PaymentStatus::Failed
+            })
+            .collect();
+        let summaries = paged(listed, payments, false, |p| {
+            (p.received_at(), p.id().as_uuid())
+        })
+        .into_iter()
+        .map(|payment| {
+            PaymentSummary::of(payment, number).ok_or_else(|| {
+                corrupt(format_args!(
+                    "payment {} went to a document not sent to its client",
+                    payment.id()
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+        Ok(Overview {
+            outstanding,
+            documents: paged(others, documents, false, |d| (d.created_at, d.id.as_uuid())),
+            payments: summaries,
+        })
     }
 }

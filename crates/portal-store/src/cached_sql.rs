@@ -1,0 +1,84 @@
+//! Hand-written SQL that the connection prepares once and reuses.
+//!
+//! The hot paths read in one statement what diesel's query builder would
+//! need several for (a page of one list beside a page of another, with
+//! sums from other tables). diesel's own `sql_query` would do, but is never
+//! cached: every run would prepare the statement again, and on PostgreSQL
+//! that is one more round trip. A [`CachedSql`] is SQL text with `?` where
+//! each bind parameter goes; diesel writes each backend's placeholder, and
+//! caches the prepared statement by its text like any built query.
+
+use diesel::QueryResult;
+use diesel::backend::Backend;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, HasSqlType, Text, Untyped};
+
+use crate::sql_types::{DbUuid, Id, Time, UtcTime};
+
+/// One bind parameter's value.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    Id(Id),
+    Time(Time),
+    BigInt(i64),
+}
+
+/// A statement's text and its bind parameters, in order.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedSql {
+    /// The text between bind parameters: one more piece than binds.
+    pieces: Vec<&'static str>,
+    binds: Vec<Bind>,
+}
+
+impl CachedSql {
+    /// `sql` with one `?` per bind, in order; `sql` must hold no other
+    /// question mark.
+    ///
+    /// # Panics
+    /// When the number of `?` differs from the number of binds: a
+    /// programming error every test of the statement would show.
+    pub(crate) fn new(sql: &'static str, binds: Vec<Bind>) -> Self {
+        let pieces: Vec<&'static str> = sql.split('?').collect();
+        assert_eq!(
+            pieces.len(),
+            binds.len() + 1,
+            "a CachedSql has one bind per placeholder"
+        );
+        Self { pieces, binds }
+    }
+}
+
+impl<DB> QueryFragment<DB> for CachedSql
+where
+    DB: Backend + HasSqlType<DbUuid> + HasSqlType<UtcTime> + HasSqlType<BigInt> + HasSqlType<Text>,
+    Id: ToSql<DbUuid, DB>,
+    Time: ToSql<UtcTime, DB>,
+    i64: ToSql<BigInt, DB>,
+    String: ToSql<Text, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        for (i, piece) in self.pieces.iter().enumerate() {
+            out.push_sql(piece);
+            match self.binds.get(i) {
+                Some(Bind::Id(value)) => out.push_bind_param::<DbUuid, _>(value)?,
+                Some(Bind::Time(value)) => out.push_bind_param::<UtcTime, _>(value)?,
+                Some(Bind::BigInt(value)) => out.push_bind_param::<BigInt, _>(value)?,
+                None => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// No static id: diesel caches the statement by its SQL text.
+impl QueryId for CachedSql {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+/// Rows come back by column name (`QueryableByName`).
+impl Query for CachedSql {
+    type SqlType = Untyped;
+}
