@@ -298,3 +298,136 @@ impl RecipientRow {
         }
     }
 }
+
+/// One row of the statement that reads a document whole: what `section`
+/// says it is (0 the document, 1 a line, 2 a payment applied to it, 3 a
+/// refund taken from it) decides what the generic columns hold; see
+/// `stores/documents.rs` for the statement.
+#[derive(QueryableByName)]
+pub(crate) struct DocumentPartRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    section: i32,
+    #[diesel(sql_type = crate::sql_types::DbUuid)]
+    id: Id,
+    #[diesel(sql_type = diesel::sql_types::Nullable<crate::sql_types::DbUuid>)]
+    owner: Option<Id>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<crate::sql_types::DbUuid>)]
+    client: Option<Id>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    t1: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    t2: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    t3: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    t4: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    t5: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    t6: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    t7: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n1: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n2: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n3: i64,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    position: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    d1: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    d2: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<crate::sql_types::UtcTime>)]
+    at1: Option<Time>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<crate::sql_types::UtcTime>)]
+    at2: Option<Time>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<crate::sql_types::UtcTime>)]
+    at3: Option<Time>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<crate::sql_types::UtcTime>)]
+    at4: Option<Time>,
+}
+
+/// The document the rows of its one-statement read make, or `None` when
+/// no row is the document itself (unknown, or another account's).
+pub(crate) fn document_from_parts(
+    parts: Vec<DocumentPartRow>,
+) -> Result<Option<Document>, StoreError> {
+    let missing = |column: &str| corrupt(format_args!("{column}: missing"));
+    let mut row = None;
+    let mut lines = Vec::new();
+    let mut payments = Vec::new();
+    let mut refunds = Vec::new();
+    for p in parts {
+        match p.section {
+            0 => {
+                row = Some(DocumentRow {
+                    id: p.id,
+                    account_id: p.owner.ok_or_else(|| missing("documents.account_id"))?,
+                    client_id: p.client.ok_or_else(|| missing("documents.client_id"))?,
+                    kind: p.t1.ok_or_else(|| missing("documents.kind"))?,
+                    number: p.t2.ok_or_else(|| missing("documents.number"))?,
+                    title: p.t3,
+                    status: p.t4.ok_or_else(|| missing("documents.status"))?,
+                    currency: p.t5.ok_or_else(|| missing("documents.currency"))?,
+                    total_minor: p.n1,
+                    issue_date: p.d1.ok_or_else(|| missing("documents.issue_date"))?,
+                    due_date: p.d2,
+                    created_at: p.at1.ok_or_else(|| missing("documents.created_at"))?,
+                    sent_at: p.at2,
+                    paid_at: p.at3,
+                    voided_at: p.at4,
+                    version: p.n2,
+                });
+            }
+            1 => lines.push(LineRow {
+                document_id: p.id,
+                position: p.position,
+                description: p.t1.ok_or_else(|| missing("document_lines.description"))?,
+                quantity_thousandths: p.n1,
+                unit_amount_minor: p.n2,
+                amount_minor: p.n3,
+            }),
+            2 => payments.push(PaymentEntryRow {
+                document_id: p
+                    .owner
+                    .ok_or_else(|| missing("payment_allocations.document_id"))?,
+                payment_id: p.id,
+                amount_minor: p.n1,
+                currency: p.t5.ok_or_else(|| missing("payments.currency"))?,
+                status: p.t4.ok_or_else(|| missing("payments.status"))?,
+                received_at: p.at1.ok_or_else(|| missing("payments.received_at"))?,
+                method: p.t1.ok_or_else(|| missing("payments.method"))?,
+                manual_kind: p.t2,
+                card_brand: p.t3,
+                method_last4: p.t6,
+                reference: p.t7,
+            }),
+            3 => refunds.push((
+                (p.client, p.n2, p.position),
+                RefundEntryRow {
+                    document_id: p
+                        .owner
+                        .ok_or_else(|| missing("refund_allocations.document_id"))?,
+                    refund_id: p.id,
+                    payment_id: p.client.ok_or_else(|| missing("refunds.payment_id"))?,
+                    amount_minor: p.n1,
+                    currency: p.t5.ok_or_else(|| missing("payments.currency"))?,
+                    created_at: p.at1.ok_or_else(|| missing("refunds.created_at"))?,
+                },
+            )),
+            other => return Err(corrupt(format_args!("document read: section {other}"))),
+        }
+    }
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    lines.sort_by_key(|l| l.position);
+    // In the order refunds were made, as the ledger keeps them.
+    refunds.sort_by_key(|((payment, version, position), _)| {
+        (payment.map(|p| p.0), *version, *position)
+    });
+    let refunds = refunds.into_iter().map(|(_, r)| r).collect();
+    document(row, lines, payments, refunds).map(Some)
+}

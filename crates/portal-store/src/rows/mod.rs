@@ -19,8 +19,8 @@ use portal_domain::ports::StoreError;
 pub(crate) use access::{ActivationRow, AuditRow, LinkRequestRow, LinkRow, SessionRow};
 pub(crate) use accounts::{AccountRow, ApiKeyRow, ClientRow, ContactRow, LogoRow};
 pub(crate) use documents::{
-    DocumentRow, DocumentStatusRow, LineRow, PaymentEntryRow, RecipientRow, RefundEntryRow,
-    document,
+    DocumentPartRow, DocumentRow, DocumentStatusRow, LineRow, PaymentEntryRow, RecipientRow,
+    RefundEntryRow, document, document_from_parts,
 };
 pub(crate) use idempotency::IdempotencyRow;
 pub(crate) use outbox::{

@@ -11,8 +11,12 @@ use portal_domain::{AccountId, ClientId, ContactId, Document, DocumentId, PageRe
 
 use super::{IDS_PER_QUERY, is_unique_violation, keyset};
 use crate::Database;
+use crate::cached_sql::{Bind, CachedSql};
 use crate::database::{backend, in_snapshot, with_conn};
-use crate::rows::{DocumentRow, LineRow, PaymentEntryRow, RefundEntryRow, document};
+use crate::rows::{
+    DocumentPartRow, DocumentRow, LineRow, PaymentEntryRow, RefundEntryRow, document,
+    document_from_parts,
+};
 use crate::schema::{contacts, document_lines, document_recipients, documents};
 use crate::sql_types::{Id, Time};
 
@@ -164,6 +168,43 @@ macro_rules! load_documents {
     }};
 }
 
+/// One document whole, in one statement (so in one snapshot): the
+/// document, its lines, the payments applied to it and the refunds taken
+/// from it, as rows of one `UNION ALL` (see `DocumentPartRow`). The
+/// document's own row comes first: PostgreSQL types a column of a `UNION`
+/// from its first typed branch.
+///
+/// Binds: the document and its account; the document three times more.
+const DOCUMENT: &str = "\
+SELECT 0 AS section, d.id AS id, d.account_id AS owner, d.client_id AS client,
+       d.kind AS t1, d.number AS t2, d.title AS t3, d.status AS t4, d.currency AS t5,
+       NULL AS t6, NULL AS t7, d.total_minor AS n1, d.version AS n2, CAST(0 AS BIGINT) AS n3,
+       0 AS position, d.issue_date AS d1, d.due_date AS d2, d.created_at AS at1,
+       d.sent_at AS at2, d.paid_at AS at3, d.voided_at AS at4
+FROM documents d
+WHERE d.id = ? AND d.account_id = ?
+UNION ALL
+SELECT 1, l.document_id, NULL, NULL, l.description, NULL, NULL, NULL, NULL, NULL, NULL,
+       l.quantity_thousandths, l.unit_amount_minor, l.amount_minor, l.position,
+       NULL, NULL, NULL, NULL, NULL, NULL
+FROM document_lines l
+WHERE l.document_id = ?
+UNION ALL
+SELECT 2, a.payment_id, a.document_id, NULL, p.method, p.manual_kind, p.card_brand, p.status,
+       p.currency, p.method_last4, p.reference, a.amount_minor, 0, 0, a.position,
+       NULL, NULL, p.received_at, NULL, NULL, NULL
+FROM payment_allocations a
+JOIN payments p ON p.id = a.payment_id
+WHERE a.document_id = ?
+UNION ALL
+SELECT 3, r.id, ra.document_id, r.payment_id, NULL, NULL, NULL, NULL, p.currency, NULL, NULL,
+       ra.amount_minor, r.payment_version, 0, ra.position,
+       NULL, NULL, r.created_at, NULL, NULL, NULL
+FROM refund_allocations ra
+JOIN refunds r ON r.id = ra.refund_id
+JOIN payments p ON p.id = r.payment_id
+WHERE ra.document_id = ?";
+
 #[async_trait]
 impl DocumentStore for Database {
     async fn insert_document(&self, doc: &Document) -> StoreResult<()> {
@@ -198,18 +239,21 @@ impl DocumentStore for Database {
     }
 
     async fn document(&self, account: AccountId, id: DocumentId) -> StoreResult<Option<Document>> {
+        let document = Bind::Id(Id(id.as_uuid()));
+        let query = CachedSql::new(
+            DOCUMENT,
+            vec![
+                document.clone(),
+                Bind::Id(Id(account.as_uuid())),
+                document.clone(),
+                document.clone(),
+                document,
+            ],
+        );
         let mut conn = self.read().await?;
-        let (rows, parts) = in_snapshot!(conn, |c| {
-            let read = load_documents!(
-                c,
-                documents::table
-                    .filter(documents::id.eq(Id(id.as_uuid())))
-                    .filter(documents::account_id.eq(Id(account.as_uuid())))
-            );
-            Ok::<_, diesel::result::Error>(read)
-        })
-        .map_err(backend)?;
-        Ok(parts.assemble(rows)?.pop())
+        let parts: Vec<DocumentPartRow> =
+            with_conn!(conn, |c| query.clone().load(c).await).map_err(backend)?;
+        document_from_parts(parts)
     }
 
     async fn documents(
