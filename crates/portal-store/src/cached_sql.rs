@@ -48,6 +48,26 @@ impl CachedSql {
         );
         Self { pieces, binds }
     }
+
+    /// The statement as PostgreSQL text with every bind written in as a
+    /// literal: what a load generator (pgbench) runs to measure the
+    /// database's own ceiling for it.
+    pub(crate) fn postgres_literal(&self) -> String {
+        let mut sql = String::new();
+        for (i, piece) in self.pieces.iter().enumerate() {
+            sql.push_str(piece);
+            match self.binds.get(i) {
+                Some(Bind::Id(id)) => sql.push_str(&format!("'{}'::uuid", id.0)),
+                Some(Bind::Time(at)) => sql.push_str(&format!(
+                    "'{}'::timestamptz",
+                    at.0.format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                )),
+                Some(Bind::BigInt(n)) => sql.push_str(&format!("CAST({n} AS BIGINT)")),
+                None => {}
+            }
+        }
+        sql
+    }
 }
 
 impl<DB> QueryFragment<DB> for CachedSql

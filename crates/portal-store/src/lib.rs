@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod cached_sql;
+pub mod ceiling;
 mod database;
 mod rows;
 mod schema;

@@ -13,17 +13,16 @@ use portal_domain::{
     RevokeReason, SessionId, TokenHash,
 };
 
-use super::{Refusal, keyset, lock_open_client, require_active_contact, settle};
+use super::{
+    Refusal, keyset, lock_open_client, require_active_contact, session_context_query, settle,
+};
 use crate::Database;
 use crate::database::{backend, with_conn};
 use crate::rows::{
     AccountRow, ActivationRow, AuditRow, ClientRow, ConnectionRow, ContactRow, LinkRow, SessionRow,
     convert,
 };
-use crate::schema::{
-    accounts, audit_events, clients, contacts, crm_client_portal_sessions as sessions, magic_links,
-    processor_connections,
-};
+use crate::schema::{audit_events, crm_client_portal_sessions as sessions, magic_links};
 use crate::sql_types::{Id, Time};
 
 /// Ends session `$id` at `$at` for `$reason`, unless it already ended;
@@ -161,23 +160,8 @@ impl AccessStore for Database {
         let mut conn = self.read().await?;
         // One statement: the session, whom it belongs to, and the
         // account's processor connection (whether the pages take payments).
-        let row: Option<SessionContextRow> = with_conn!(conn, |c| sessions::table
-            .inner_join(contacts::table.on(contacts::id.eq(sessions::contact_id)))
-            .inner_join(clients::table.on(clients::id.eq(sessions::client_id)))
-            .inner_join(accounts::table.on(accounts::id.eq(sessions::account_id)))
-            .left_join(
-                processor_connections::table
-                    .on(processor_connections::account_id.eq(sessions::account_id)),
-            )
-            .filter(sessions::secret_hash.eq(secret_hash.to_hex()))
-            .select((
-                SessionRow::as_select(),
-                ContactRow::as_select(),
-                ClientRow::as_select(),
-                AccountRow::as_select(),
-                // The columns in `ConnectionRow`'s order.
-                processor_connections::all_columns.nullable(),
-            ))
+        let hash = secret_hash.to_hex();
+        let row: Option<SessionContextRow> = with_conn!(conn, |c| session_context_query!(hash)
             .first(c)
             .await
             .optional())

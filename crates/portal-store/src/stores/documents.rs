@@ -205,6 +205,21 @@ JOIN refunds r ON r.id = ra.refund_id
 JOIN payments p ON p.id = r.payment_id
 WHERE ra.document_id = ?";
 
+/// The statement that reads one document whole.
+pub(crate) fn document_query(account: AccountId, id: DocumentId) -> CachedSql {
+    let document = Bind::Id(Id(id.as_uuid()));
+    CachedSql::new(
+        DOCUMENT,
+        vec![
+            document.clone(),
+            Bind::Id(Id(account.as_uuid())),
+            document.clone(),
+            document.clone(),
+            document,
+        ],
+    )
+}
+
 #[async_trait]
 impl DocumentStore for Database {
     async fn insert_document(&self, doc: &Document) -> StoreResult<()> {
@@ -239,17 +254,7 @@ impl DocumentStore for Database {
     }
 
     async fn document(&self, account: AccountId, id: DocumentId) -> StoreResult<Option<Document>> {
-        let document = Bind::Id(Id(id.as_uuid()));
-        let query = CachedSql::new(
-            DOCUMENT,
-            vec![
-                document.clone(),
-                Bind::Id(Id(account.as_uuid())),
-                document.clone(),
-                document.clone(),
-                document,
-            ],
-        );
+        let query = document_query(account, id);
         let mut conn = self.read().await?;
         let parts: Vec<DocumentPartRow> =
             with_conn!(conn, |c| query.clone().load(c).await).map_err(backend)?;

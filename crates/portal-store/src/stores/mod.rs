@@ -7,12 +7,12 @@ mod accounts;
 mod audit;
 mod batch;
 mod crm;
-mod documents;
+pub(crate) mod documents;
 mod idempotency;
 mod link_requests;
 mod logos;
 mod outbox;
-mod overview;
+pub(crate) mod overview;
 mod payments;
 mod processor;
 mod statements;
@@ -128,6 +128,41 @@ macro_rules! lock_row {
     }};
 }
 use lock_row;
+
+/// The query behind [`AccessStore::session_by_secret`]: the session whose
+/// secret hashes to `$hash` (hex text), whom it belongs to, and the
+/// account's processor connection (whether its pages take payments), in
+/// one statement. A macro, so the same expression runs on either backend
+/// and renders for the benchmark's ceiling.
+///
+/// [`AccessStore::session_by_secret`]: portal_domain::ports::AccessStore::session_by_secret
+macro_rules! session_context_query {
+    ($hash:expr) => {{
+        use $crate::rows::{AccountRow, ClientRow, ContactRow, SessionRow};
+        use $crate::schema::{
+            accounts, clients, contacts, crm_client_portal_sessions as sessions,
+            processor_connections,
+        };
+        sessions::table
+            .inner_join(contacts::table.on(contacts::id.eq(sessions::contact_id)))
+            .inner_join(clients::table.on(clients::id.eq(sessions::client_id)))
+            .inner_join(accounts::table.on(accounts::id.eq(sessions::account_id)))
+            .left_join(
+                processor_connections::table
+                    .on(processor_connections::account_id.eq(sessions::account_id)),
+            )
+            .filter(sessions::secret_hash.eq($hash))
+            .select((
+                SessionRow::as_select(),
+                ContactRow::as_select(),
+                ClientRow::as_select(),
+                AccountRow::as_select(),
+                // The columns in `ConnectionRow`'s order.
+                processor_connections::all_columns.nullable(),
+            ))
+    }};
+}
+pub(crate) use session_context_query;
 
 /// Inserts an outbox item: its row and what it does (one statement per
 /// row: diesel-async cannot batch inserts on SQLite).

@@ -108,6 +108,29 @@ fn page_binds(page: &PageRequest) -> [Bind; 4] {
     ]
 }
 
+/// The overview's statement for a client and the pages asked for.
+pub(crate) fn overview_query(
+    account: AccountId,
+    client: ClientId,
+    documents: &PageRequest,
+    payments: &PageRequest,
+) -> CachedSql {
+    let scope = || {
+        [
+            Bind::Id(Id(account.as_uuid())),
+            Bind::Id(Id(client.as_uuid())),
+        ]
+    };
+    let binds = scope()
+        .into_iter()
+        .chain(page_binds(payments))
+        .chain(scope())
+        .chain(scope())
+        .chain(page_binds(documents))
+        .collect();
+    CachedSql::new(OVERVIEW, binds)
+}
+
 #[async_trait]
 impl OverviewStore for Database {
     async fn overview(
@@ -117,20 +140,7 @@ impl OverviewStore for Database {
         documents: &PageRequest,
         payments: &PageRequest,
     ) -> StoreResult<Overview> {
-        let scope = || {
-            [
-                Bind::Id(Id(account.as_uuid())),
-                Bind::Id(Id(client.as_uuid())),
-            ]
-        };
-        let binds = scope()
-            .into_iter()
-            .chain(page_binds(payments))
-            .chain(scope())
-            .chain(scope())
-            .chain(page_binds(documents))
-            .collect();
-        let query = CachedSql::new(OVERVIEW, binds);
+        let query = overview_query(account, client, documents, payments);
         let mut conn = self.read().await?;
         let rows: Vec<OverviewRow> =
             with_conn!(conn, |c| query.clone().load(c).await).map_err(backend)?;
