@@ -298,3 +298,98 @@ async fn the_payment_pages_a_client_walks_through() {
     let add = p.post("/portal/methods/new", "").await;
     insta::assert_snapshot!("add_method", pretty(&add.text));
 }
+
+#[tokio::test]
+async fn long_histories_are_paged_while_every_outstanding_invoice_stays_in_view() {
+    let w = World::new().await;
+    let (client, contact) = w
+        .client_and_contact("Acme Corporation", "ap@acme.example")
+        .await;
+    let mut link = String::new();
+    // 30 paid invoices (more than a page), 3 still open.
+    for i in 0..33 {
+        let invoice = w
+            .invoice(&client, &format!("INV-{i:03}"), "USD", 10_000)
+            .await;
+        w.send_invoice(&invoice, &contact).await;
+        if i == 32 {
+            // Earlier, receipts are delivered with the invoice emails.
+            link = w.link_path();
+        }
+        if i < 30 {
+            let paid = w
+                .api(
+                    "POST",
+                    "/api/crm/payments",
+                    Some(json!({
+                        "client_id": client, "amount": 10_000, "currency": "USD",
+                        "method": { "type": "manual", "kind": "check" },
+                        "received_at": "2026-11-20T10:00:00Z",
+                        "allocations": [{ "invoice_id": invoice, "amount": 10_000 }],
+                    })),
+                )
+                .await;
+            assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.text);
+        }
+    }
+    let redeemed = w
+        .form(&link, "", &[("sec-fetch-site", "same-origin")])
+        .await;
+    let cookie = set_cookie(&redeemed).unwrap();
+    // The "Older documents" link, which the Documents section holds.
+    let next_link = |page: &str| {
+        let section = page
+            .split("<h2>Documents</h2>")
+            .nth(1)?
+            .split("<h2>Payment history</h2>")
+            .next()?;
+        let start = section.find("rel=\"next\" href=\"")? + "rel=\"next\" href=\"".len();
+        let end = start + section[start..].find('"')?;
+        Some(section[start..end].replace("&amp;", "&"))
+    };
+    let documents = |page: &str| {
+        let section = page
+            .split("<h2>Documents</h2>")
+            .nth(1)
+            .unwrap()
+            .split("<h2>Payment history</h2>")
+            .next()
+            .unwrap()
+            .to_owned();
+        (0..33)
+            .map(|i| format!("INV-{i:03}"))
+            .filter(|n| section.contains(&format!(">{n}<")))
+            .collect::<Vec<_>>()
+    };
+
+    let first = w.page("/portal", Some(&cookie)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let outstanding = first.text.split("<h2>Documents</h2>").next().unwrap();
+    for open in ["INV-030", "INV-031", "INV-032"] {
+        assert!(outstanding.contains(open), "{open} is outstanding");
+    }
+    let page_one = documents(&first.text);
+    assert_eq!(page_one.len(), 25, "a page of the other documents");
+    let older = next_link(&first.text).expect("an Older documents link");
+    assert!(
+        first.text.contains("Older payments"),
+        "30 payments: two pages"
+    );
+
+    let second = w.page(&older, Some(&cookie)).await;
+    assert_eq!(second.status, StatusCode::OK);
+    let outstanding = second.text.split("<h2>Documents</h2>").next().unwrap();
+    assert!(outstanding.contains("INV-031"), "outstanding on every page");
+    let page_two = documents(&second.text);
+    assert_eq!(page_two.len(), 5);
+    assert!(page_two.iter().all(|n| !page_one.contains(n)), "no repeats");
+    assert!(second.text.contains(">Newest<"));
+    assert!(next_link(&second.text).is_none(), "the last page");
+
+    // A damaged cursor is a clear 400, not an error page or a guess.
+    for bad in ["/portal?documents=nonsense", "/portal?payments=%00%ff"] {
+        let answer = w.page(bad, Some(&cookie)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(answer.text.contains("This page link is not valid"), "{bad}");
+    }
+}
