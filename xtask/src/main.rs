@@ -14,14 +14,18 @@
 //! - `deny`: licences, bans and sources of every dependency (`deny.toml`).
 //! - `bench`: the document rendering benchmark (`bench.rs`): statement
 //!   PDFs through typst, warm Chromium and WeasyPrint, CSV statements
-//!   streamed from SQLite; the table goes into the README. `cargo xtask
-//!   bench --only typst,csv` runs some engines and leaves the README be.
+//!   streamed from SQLite; and the hot-path benchmark (`hot.rs`): the
+//!   portal's pages and link redemption under wrk on PostgreSQL and
+//!   SQLite beside pgbench's ceilings. The tables go into the README.
+//!   `cargo xtask bench --only typst,csv` runs some engines, `--only hot`
+//!   (or `portal,document,redeem`) the hot paths only.
 //!
 //! Only the standard library: this must build fast and never be the thing
 //! that breaks.
 
 mod api_fuzz;
 mod bench;
+mod hot;
 mod localstripe;
 
 use std::path::{Path, PathBuf};

@@ -75,10 +75,10 @@ const LOGO_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="120" h
 
 /// splitmix64: reproducible choices.
 #[derive(Debug)]
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -87,7 +87,7 @@ impl Rng {
     }
 
     /// Uniform in `0.0..1.0`.
-    fn unit(&mut self) -> f64 {
+    pub(crate) fn unit(&mut self) -> f64 {
         // 53 random bits: exact in an f64.
         #[allow(clippy::cast_precision_loss)]
         let bits = (self.next() >> 11) as f64;
@@ -95,12 +95,12 @@ impl Rng {
     }
 
     /// Uniform in `low..=high`.
-    fn between(&mut self, low: i64, high: i64) -> i64 {
+    pub(crate) fn between(&mut self, low: i64, high: i64) -> i64 {
         let span = high.abs_diff(low) + 1;
         low + i64::try_from(self.next() % span).unwrap_or(0)
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         let len = u64::try_from(items.len()).unwrap_or(1).max(1);
         &items[usize::try_from(self.next() % len).unwrap_or(0)]
     }

@@ -2,6 +2,7 @@
 
 mod csv_case;
 mod history;
+mod hot;
 mod html;
 mod measure;
 mod report;
@@ -16,6 +17,9 @@ const USAGE: &str = "usage:
   portal-bench run --out DIR [--chromium PATH --node-prefix DIR --chromium-script FILE]
                    [--weasyprint-python PATH --weasyprint-script FILE]
                    [--only typst,chromium,weasyprint,csv]
+  portal-bench hot --out DIR --server PATH --wrk PATH --script FILE
+                   [--pgbench PATH] [--psql PATH] [--only portal,document,redeem]
+                   [--runs N] [--seconds N] [--warm-up-seconds N]
   portal-bench typst --entries N --runs N --pdf FILE
   portal-bench csv --db FILE --client ID --from DATE --to DATE --runs N
                    (the API key in PORTAL_BENCH_API_KEY)";
@@ -51,6 +55,49 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("tokio runtime: {e}"))
 }
 
+/// A number flag with a default, bounded to `1..=limit`.
+fn bounded_number(args: &[String], name: &str, default: u64, limit: u64) -> Result<u64, String> {
+    match flag(args, name) {
+        None => Ok(default),
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|n| (1..=limit).contains(n))
+            .ok_or_else(|| format!("{name} must be a number from 1 to {limit}")),
+    }
+}
+
+fn hot_options(args: &[String]) -> Result<hot::Options, String> {
+    let paths = match flag(args, "--only") {
+        None => hot::HotPath::ALL.to_vec(),
+        Some(only) => {
+            let names: Vec<&str> = only.split(',').map(str::trim).collect();
+            let paths: Vec<hot::HotPath> = hot::HotPath::ALL
+                .into_iter()
+                .filter(|p| names.contains(&"hot") || names.contains(&p.name()))
+                .collect();
+            if paths.is_empty() {
+                return Err(format!(
+                    "--only {only}: none of hot, portal, document, redeem\n{USAGE}"
+                ));
+            }
+            paths
+        }
+    };
+    Ok(hot::Options {
+        out: PathBuf::from(required(args, "--out")?),
+        server: PathBuf::from(required(args, "--server")?),
+        wrk: PathBuf::from(required(args, "--wrk")?),
+        script: PathBuf::from(required(args, "--script")?),
+        pgbench: flag(args, "--pgbench").map(PathBuf::from),
+        psql: flag(args, "--psql").map(PathBuf::from),
+        paths,
+        runs: usize::try_from(bounded_number(args, "--runs", 5, 50)?).unwrap_or(5),
+        seconds: bounded_number(args, "--seconds", 5, 600)?,
+        warm_up_seconds: bounded_number(args, "--warm-up-seconds", 2, 600)?,
+    })
+}
+
 fn main_with(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("run") => run::run(&run::Options {
@@ -64,6 +111,7 @@ fn main_with(args: &[String]) -> Result<(), String> {
                 .map(|o| o.split(',').map(str::to_owned).collect())
                 .unwrap_or_default(),
         }),
+        Some("hot") => hot::run(&hot_options(args)?),
         Some("typst") => {
             let pdf = PathBuf::from(required(args, "--pdf")?);
             let result =
