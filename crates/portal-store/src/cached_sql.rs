@@ -12,7 +12,7 @@ use diesel::QueryResult;
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Text, Untyped};
+use diesel::sql_types::{BigInt, HasSqlType, Nullable, Text, Untyped};
 
 use crate::sql_types::{DbUuid, Id, Time, UtcTime};
 
@@ -22,6 +22,10 @@ pub(crate) enum Bind {
     Id(Id),
     Time(Time),
     BigInt(i64),
+    Text(String),
+    OptionalId(Option<Id>),
+    OptionalTime(Option<Time>),
+    OptionalText(Option<String>),
 }
 
 /// A statement's text and its bind parameters, in order.
@@ -56,17 +60,31 @@ impl CachedSql {
         let mut sql = String::new();
         for (i, piece) in self.pieces.iter().enumerate() {
             sql.push_str(piece);
-            match self.binds.get(i) {
-                Some(Bind::Id(id)) => sql.push_str(&format!("'{}'::uuid", id.0)),
-                Some(Bind::Time(at)) => sql.push_str(&format!(
-                    "'{}'::timestamptz",
-                    at.0.format("%Y-%m-%dT%H:%M:%S%.6fZ")
-                )),
-                Some(Bind::BigInt(n)) => sql.push_str(&format!("CAST({n} AS BIGINT)")),
-                None => {}
+            if let Some(bind) = self.binds.get(i) {
+                sql.push_str(&bind.postgres_literal());
             }
         }
         sql
+    }
+}
+
+impl Bind {
+    /// The value as a PostgreSQL literal of its type.
+    fn postgres_literal(&self) -> String {
+        let id = |id: &Id| format!("'{}'::uuid", id.0);
+        let time = |at: &Time| format!("'{}'::timestamptz", at.0.format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+        let text = |text: &str| format!("'{}'", text.replace('\'', "''"));
+        match self {
+            Self::Id(value) => id(value),
+            Self::Time(value) => time(value),
+            Self::BigInt(n) => format!("CAST({n} AS BIGINT)"),
+            Self::Text(value) => text(value),
+            Self::OptionalId(value) => value.as_ref().map_or_else(|| "NULL::uuid".into(), id),
+            Self::OptionalTime(value) => value
+                .as_ref()
+                .map_or_else(|| "NULL::timestamptz".into(), time),
+            Self::OptionalText(value) => value.as_deref().map_or_else(|| "NULL::text".into(), text),
+        }
     }
 }
 
@@ -85,6 +103,16 @@ where
                 Some(Bind::Id(value)) => out.push_bind_param::<DbUuid, _>(value)?,
                 Some(Bind::Time(value)) => out.push_bind_param::<UtcTime, _>(value)?,
                 Some(Bind::BigInt(value)) => out.push_bind_param::<BigInt, _>(value)?,
+                Some(Bind::Text(value)) => out.push_bind_param::<Text, _>(value)?,
+                Some(Bind::OptionalId(value)) => {
+                    out.push_bind_param::<Nullable<DbUuid>, _>(value)?;
+                }
+                Some(Bind::OptionalTime(value)) => {
+                    out.push_bind_param::<Nullable<UtcTime>, _>(value)?;
+                }
+                Some(Bind::OptionalText(value)) => {
+                    out.push_bind_param::<Nullable<Text>, _>(value)?;
+                }
                 None => {}
             }
         }

@@ -288,6 +288,19 @@ pub struct SessionContext {
     pub processor: Option<ConnectionRecord>,
 }
 
+/// Everything a link token resolves to, read in one go: what previewing
+/// and redeeming the link need to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkContext {
+    pub link: MagicLink,
+    pub client: Client,
+    pub contact: Contact,
+    pub account: Account,
+    /// The pending session the link activates (API-created sessions), as
+    /// stored now; `None` when the link carries none.
+    pub pending: Option<PortalSession>,
+}
+
 /// A link redemption, written as one unit.
 #[derive(Debug)]
 pub struct Redemption<'a> {
@@ -301,8 +314,10 @@ pub struct Redemption<'a> {
     pub activates_pending: bool,
     /// Hash of the new session's cookie secret.
     pub secret_hash: TokenHash,
-    /// Another session of the same browser, to end as replaced.
-    pub replaces: Option<SessionId>,
+    /// The secret hash of the cookie the browser still carries: the
+    /// session it belongs to is ended as replaced, if it is another
+    /// session than `session` and not ended already.
+    pub replaces: Option<TokenHash>,
     pub audit: &'a AuditEvent,
 }
 
@@ -318,6 +333,10 @@ pub struct SessionFilter {
 pub trait AccessStore: Send + Sync {
     async fn link_by_token(&self, token_hash: &TokenHash) -> StoreResult<Option<MagicLink>>;
     async fn link(&self, account: AccountId, id: LinkId) -> StoreResult<Option<MagicLink>>;
+    /// The link whose token hashes to `token_hash`, with its client,
+    /// contact and account and the pending session it activates, whatever
+    /// state each is in: one read.
+    async fn link_context(&self, token_hash: &TokenHash) -> StoreResult<Option<LinkContext>>;
     /// Consumes the link and starts (or activates) the session, records
     /// the audit event and ends the replaced session, all at once.
     ///
@@ -326,7 +345,9 @@ pub trait AccessStore: Send + Sync {
     /// (enabled and the client active) and its contact active; otherwise
     /// nothing is written and the answer is `false`. Of any number of
     /// concurrent redemptions of one link, across processes sharing the
-    /// store, exactly one gets `true`.
+    /// store, exactly one gets `true`. Redemptions for one client do not
+    /// wait for each other, only for writers that change the client or
+    /// its contacts (which refuse or end what they let through).
     async fn redeem_link(&self, redemption: Redemption<'_>) -> StoreResult<bool>;
 
     /// The session whose cookie secret hashes to `secret_hash`, with its

@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::notify::{self, EmailLink};
 use crate::ports::{
-    AccessStore, AccountStore, Batch, BatchStore, Conflict, CrmStore, DocumentStore,
+    AccessStore, AccountStore, Batch, BatchStore, Conflict, CrmStore, DocumentStore, LinkContext,
     LinkRequestStore, Redemption, Store, StoreError, Write,
 };
 
@@ -142,13 +142,6 @@ pub enum RequestLinkError {
     RateLimited,
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// A usable link with everything it resolves to.
-struct CheckedLink {
-    link: MagicLink,
-    client: Client,
-    account: Account,
 }
 
 /// Issuing and redeeming magic links.
@@ -301,34 +294,25 @@ impl Links {
         Ok(issued)
     }
 
-    async fn check_link(&self, token: &str) -> Result<CheckedLink, RedeemError> {
+    /// The link `token` names with everything it resolves to, read at
+    /// once, if it would open the portal now.
+    async fn check_link(&self, token: &str) -> Result<LinkContext, RedeemError> {
         let token = Token::parse(token).ok_or(RedeemError::Rejected(LinkRejection::Malformed))?;
-        let link = self
+        let context = self
             .access
-            .link_by_token(&token.hash())
+            .link_context(&token.hash())
             .await?
             .ok_or(RedeemError::Rejected(LinkRejection::Unknown))?;
-        match link.state(self.env.now()) {
+        match context.link.state(self.env.now()) {
             LinkState::Usable => {}
             LinkState::Used => return Err(RedeemError::Rejected(LinkRejection::Used)),
             LinkState::Expired => return Err(RedeemError::Rejected(LinkRejection::Expired)),
             LinkState::Revoked => return Err(RedeemError::Rejected(LinkRejection::Revoked)),
         }
-        let client = self.crm.client(link.account_id, link.client_id).await?;
-        let contact = self.crm.contact(link.account_id, link.contact_id).await?;
-        let account = self.accounts.account(link.account_id).await?;
-        match (client, contact, account) {
-            (Some(client), Some(contact), Some(account))
-                if client.portal_open() && contact.active =>
-            {
-                Ok(CheckedLink {
-                    link,
-                    client,
-                    account,
-                })
-            }
-            _ => Err(RedeemError::Rejected(LinkRejection::PortalClosed)),
+        if !context.client.portal_open() || !context.contact.active {
+            return Err(RedeemError::Rejected(LinkRejection::PortalClosed));
         }
+        Ok(context)
     }
 
     /// What the link's landing page may show. Reads only: mail scanners
@@ -338,8 +322,8 @@ impl Links {
     /// When the store fails.
     pub async fn preview_link(&self, token: &str) -> Result<LinkPreview, StoreError> {
         match self.check_link(token).await {
-            Ok(checked) => Ok(LinkPreview::Usable {
-                account_name: checked.account.name,
+            Ok(context) => Ok(LinkPreview::Usable {
+                account_name: context.account.name,
             }),
             Err(RedeemError::Rejected(why)) => Ok(LinkPreview::Unusable(why)),
             Err(RedeemError::Store(err)) => Err(err),
@@ -360,33 +344,26 @@ impl Links {
         info: &ClientInfo,
         current_secret: Option<&str>,
     ) -> Result<Redeemed, RedeemError> {
-        let CheckedLink {
+        let LinkContext {
             link,
             client,
             account,
+            pending,
+            ..
         } = self.check_link(token).await?;
         let now = self.env.now();
         let lifetime = account.settings.session_lifetime;
         let session = match link.session_id {
             // An API-created session waits for this link: activate it.
-            Some(id) => self
-                .access
-                .session(account.id, id)
-                .await?
+            Some(_) => pending
                 .filter(|pending| pending.revoked_at.is_none())
                 .ok_or(RedeemError::Rejected(LinkRejection::Revoked))?,
             None => PortalSession::pending(SessionId::generate(self.env.random()), &link, now),
         }
         .activate(now, lifetime, info);
-        let replaces = match current_secret.and_then(Token::parse) {
-            Some(old) => self
-                .access
-                .session_by_secret(&old.hash())
-                .await?
-                .map(|ctx| ctx.session.id)
-                .filter(|id| *id != session.id),
-            None => None,
-        };
+        // The browser's old session is ended by its cookie in the same
+        // write, without reading it first.
+        let replaces = current_secret.and_then(Token::parse).map(|old| old.hash());
         let secret = Token::generate(self.env.random());
         let audit = self
             .env

@@ -71,9 +71,11 @@ fn settle(outcome: Result<(), Refusal>) -> StoreResult<bool> {
 }
 
 /// Takes the client's row lock if, and only if, its portal is open
-/// (enabled, client active): a no-op update that redemptions, link
-/// inserts and client updates all start with, so they serialise on the
-/// client and none slips past a closing portal.
+/// (enabled, client active): a no-op update that link inserts start with
+/// (and redemptions on SQLite), as client and contact updates start by
+/// updating the row, so none slips past a closing portal. Redemptions on
+/// PostgreSQL share the row instead (`FOR SHARE`, see `access.rs`): they
+/// do not wait for each other, and this update's lock excludes them.
 macro_rules! lock_open_client {
     ($c:expr, $client:expr) => {{
         use $crate::schema::clients;
@@ -94,9 +96,10 @@ macro_rules! lock_open_client {
 use lock_open_client;
 
 /// Refuses, as a closed portal, when the contact is not active (or, given
-/// an address, no longer has it). Run after [`lock_open_client!`]: contact
-/// updates take the same client row lock first, so the answer holds until
-/// the transaction ends.
+/// an address, no longer has it). Run after [`lock_open_client!`], as its
+/// own statement: contact updates take the same client row lock first, so
+/// a statement that starts once that lock is held reads the contact as it
+/// now is, and the answer holds until the transaction ends.
 macro_rules! require_active_contact {
     ($c:expr, $contact:expr, $email:expr) => {{
         use $crate::schema::contacts;

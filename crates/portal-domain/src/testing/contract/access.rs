@@ -237,14 +237,14 @@ pub async fn redeeming_revokes_the_replaced_session(store: &dyn Store) {
     assert!(f.insert_link(&new_link, None).await.unwrap());
     let old = f.session_for(&old_link, f.now);
     let audit = f.event(&contact, AuditAction::SessionStarted, f.now);
-    let (r, _) = redemption(&f, &old, &audit);
+    let (r, old_secret) = redemption(&f, &old, &audit);
     assert!(store.redeem_link(r).await.unwrap());
 
     let later = f.now + Duration::minutes(5);
     let new = f.session_for(&new_link, later);
     let audit = f.event(&contact, AuditAction::SessionStarted, later);
     let (mut r, _) = redemption(&f, &new, &audit);
-    r.replaces = Some(old.id);
+    r.replaces = Some(old_secret.hash());
     assert!(store.redeem_link(r).await.unwrap());
     let old = store.session(account.id, old.id).await.unwrap().unwrap();
     assert_eq!(old.revoked_at, Some(later));

@@ -20,6 +20,7 @@ mod outbox_admin;
 mod overview;
 mod payments;
 mod processor;
+mod redemption;
 mod requests;
 mod sessions;
 mod statements;
@@ -42,6 +43,7 @@ pub use outbox_admin::*;
 pub use overview::*;
 pub use payments::*;
 pub use processor::*;
+pub use redemption::*;
 pub use requests::*;
 pub use sessions::*;
 pub use statements::*;
@@ -119,6 +121,10 @@ macro_rules! store_contract_tests {
             expired_or_revoked_links_are_not_redeemed,
             redeeming_activates_a_pending_session,
             redeeming_revokes_the_replaced_session,
+            a_link_context_is_the_link_with_everything_it_resolves_to,
+            a_redemption_ends_the_old_session_only_when_another_live_one,
+            refused_redemptions_write_nothing,
+            an_activation_that_finds_no_pending_session_writes_nothing,
             sessions_resolve_by_secret_with_their_context,
             sessions_are_listed_newest_first_and_filtered,
             sessions_are_touched_and_revoked_once,

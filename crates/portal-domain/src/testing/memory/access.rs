@@ -9,7 +9,8 @@ use crate::model::{
     SessionId, TokenHash,
 };
 use crate::ports::{
-    AccessStore, AuditStore, Redemption, Revocation, SessionContext, SessionFilter, StoreResult,
+    AccessStore, AuditStore, LinkContext, Redemption, Revocation, SessionContext, SessionFilter,
+    StoreResult,
 };
 
 #[async_trait]
@@ -30,6 +31,33 @@ impl AccessStore for InMemoryStore {
             .iter()
             .find(|l| l.id == id && l.account_id == account)
             .cloned())
+    }
+
+    async fn link_context(&self, token_hash: &TokenHash) -> StoreResult<Option<LinkContext>> {
+        let state = self.state();
+        let Some(link) = state.links.iter().find(|l| l.token_hash == *token_hash) else {
+            return Ok(None);
+        };
+        let client = state.clients.iter().find(|c| c.id == link.client_id);
+        let contact = state.contacts.iter().find(|c| c.id == link.contact_id);
+        let account = state.accounts.iter().find(|a| a.id == link.account_id);
+        let pending = link.session_id.and_then(|id| {
+            state
+                .sessions
+                .iter()
+                .find(|(s, _)| s.id == id && s.account_id == link.account_id)
+                .map(|(s, _)| s.clone())
+        });
+        Ok(match (client, contact, account) {
+            (Some(client), Some(contact), Some(account)) => Some(LinkContext {
+                link: link.clone(),
+                client: client.clone(),
+                contact: contact.clone(),
+                account: account.clone(),
+                pending,
+            }),
+            _ => None,
+        })
     }
 
     async fn redeem_link(&self, r: Redemption<'_>) -> StoreResult<bool> {
@@ -58,7 +86,16 @@ impl AccessStore for InMemoryStore {
         if let Some(link) = state.links.iter_mut().find(|l| l.id == r.link_id) {
             link.used_at = Some(r.at);
         }
-        if let Some(old) = r.replaces {
+        // The browser's old session, if it is another one: revoking
+        // leaves an ended session as it was.
+        let replaced = r.replaces.and_then(|hash| {
+            state
+                .sessions
+                .iter()
+                .find(|(s, h)| h.as_ref() == Some(&hash) && s.id != r.session.id)
+                .map(|(s, _)| s.id)
+        });
+        if let Some(old) = replaced {
             state.revoke(
                 old,
                 Revocation {
