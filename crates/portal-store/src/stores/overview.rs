@@ -1,8 +1,8 @@
 //! The portal's overview in one statement: every outstanding invoice, a
 //! page of the client's other documents and a page of its payments with
 //! the invoices they paid, as rows of one `UNION ALL`. Amounts paid and in
-//! flight are summed by the database, so no line and no ledger entry
-//! leaves it; one statement sees one snapshot on both backends, so the
+//! flight are summed by the database (in one grouped pass over the shown
+//! documents' allocations), so no line and no ledger entry leaves it; one statement sees one snapshot on both backends, so the
 //! sums agree with the rows.
 
 use async_trait::async_trait;
@@ -55,6 +55,21 @@ shown AS (
     ORDER BY d.created_at DESC, d.id DESC
     LIMIT ?
   ) AS page
+),
+paid AS (
+  SELECT a.document_id,
+         SUM(CASE WHEN p.status = 'succeeded' THEN a.amount_minor ELSE 0 END) AS paid,
+         SUM(CASE WHEN p.status = 'pending' THEN a.amount_minor ELSE 0 END) AS pending
+  FROM payment_allocations a
+  JOIN payments p ON p.id = a.payment_id
+  WHERE a.document_id IN (SELECT id FROM shown)
+  GROUP BY a.document_id
+),
+refunded AS (
+  SELECT r.document_id, SUM(r.amount_minor) AS amount
+  FROM refund_allocations r
+  WHERE r.document_id IN (SELECT id FROM shown)
+  GROUP BY r.document_id
 )
 SELECT 3 AS section, l.id AS id, a.document_id AS doc, NULL AS kind, d.number AS number,
        NULL AS status, l.currency AS currency, a.amount_minor AS amount, CAST(0 AS BIGINT) AS paid,
@@ -66,19 +81,15 @@ JOIN payment_allocations a ON a.payment_id = l.id
 JOIN documents d ON d.id = a.document_id
 UNION ALL
 SELECT s.section, s.id, NULL, s.kind, s.number, s.status, s.currency, s.total_minor,
-       CAST(COALESCE((SELECT SUM(a.amount_minor) FROM payment_allocations a
-                      JOIN payments p ON p.id = a.payment_id
-                      WHERE a.document_id = s.id AND p.status = 'succeeded'), 0)
-          - COALESCE((SELECT SUM(r.amount_minor) FROM refund_allocations r
-                      WHERE r.document_id = s.id), 0) AS BIGINT),
-       CAST(COALESCE((SELECT SUM(a.amount_minor) FROM payment_allocations a
-                      JOIN payments p ON p.id = a.payment_id
-                      WHERE a.document_id = s.id AND p.status = 'pending'), 0) AS BIGINT),
+       CAST(COALESCE(pd.paid, 0) - COALESCE(rf.amount, 0) AS BIGINT),
+       CAST(COALESCE(pd.pending, 0) AS BIGINT),
        s.issue_date, s.due_date, s.created_at, NULL, NULL, NULL,
        (s.kind <> 'contract'
         OR EXISTS (SELECT 1 FROM document_lines n WHERE n.document_id = s.id)),
        0
 FROM shown s
+LEFT JOIN paid pd ON pd.document_id = s.id
+LEFT JOIN refunded rf ON rf.document_id = s.id
 UNION ALL
 SELECT 2, l.id, NULL, l.method, NULL, l.status, l.currency, l.amount_minor,
        CAST(COALESCE((SELECT SUM(f.amount_minor) FROM refunds f WHERE f.payment_id = l.id), 0)
