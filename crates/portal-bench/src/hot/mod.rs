@@ -46,6 +46,9 @@ const STATEMENTS: &str = "portal_sql_statements_total";
 const ISSUERS: usize = 4;
 /// Links issued for one redemption run: at least, and at most.
 const LINKS_BOUNDS: (usize, usize) = (1_000, 120_000);
+/// How often a redemption warm-up may run again after running out of
+/// links.
+const WARM_UP_ATTEMPTS: usize = 4;
 /// pgbench's scale for the TPC-B ceiling (16 branches, 1.6 million
 /// accounts).
 const TPCB_SCALE: u32 = 16;
@@ -131,8 +134,7 @@ struct Stand {
     /// The session's id and the hash of its secret, for the ceilings.
     session: String,
     secret_hash: String,
-    /// Redemptions per second to size the next run's links for: the
-    /// highest seen, or twice what a run that ran out of links had.
+    /// Redemptions per second to size the next run's links for.
     redeem_rate: f64,
     /// Links in the last file written.
     links: usize,
@@ -170,6 +172,9 @@ impl Stand {
             .block_on(data::seed(&url, SEED))
             .map_err(|e| format!("seeding {}: {e}", backend.label()))?;
         let seeding = started.elapsed();
+        if let Some(db) = &postgres {
+            db.vacuum_analyze()?;
+        }
         let server = Server::start(&options.server, &url, secret, &dir.0)
             .map_err(|e| format!("starting the server on {}: {e}", backend.label()))?;
         say(&format!(
@@ -358,16 +363,17 @@ impl Stand {
         })
     }
 
-    /// Keeps the redemption rate `run` shows, for the next run's links.
+    /// Keeps the redemption rate `run` shows, for the next run's links:
+    /// the rate it measured, or, when it ran out of links and so went
+    /// faster than it could show, twice what its links allowed (at least).
     fn learn_rate(&mut self, run: &WrkRun, seconds: u64) {
         #[allow(clippy::cast_precision_loss)]
-        let rate = if run.exhausted > 0 {
-            // It would have gone faster: twice the links next time.
-            2.0 * self.links as f64 / seconds as f64
+        let cut_short = 2.0 * self.links as f64 / seconds as f64;
+        self.redeem_rate = if run.exhausted > 0 {
+            self.redeem_rate.max(cut_short)
         } else {
             run.per_second
         };
-        self.redeem_rate = self.redeem_rate.max(rate);
     }
 
     /// SQL statements per request of `path`: the statement counter's
@@ -566,29 +572,22 @@ fn measure(
                 None => stand.target(path, seconds),
             })
             .collect();
+        for stand in stands.iter() {
+            if let Some(db) = &stand.postgres
+                && let Err(why) = db.vacuum_analyze()
+            {
+                say(&why);
+            }
+        }
         for ((stand, row), target) in stands.iter_mut().zip(rows.iter_mut()).zip(targets) {
             if row.failure.is_some() {
                 continue;
             }
-            let outcome = target.and_then(|target| {
-                load::wrk(
-                    &options.wrk,
-                    &options.script,
-                    stand.addr(),
-                    &target,
-                    seconds,
-                )
-            });
+            let outcome = target
+                .and_then(|target| load_stand(stand, path, target, seconds, run == 0, options));
             match outcome {
-                Ok(measured) => {
-                    if path == HotPath::Redeem {
-                        stand.learn_rate(&measured, seconds);
-                    }
-                    report_run(stand.backend, &measured);
-                    if run > 0 {
-                        row.runs.push(measured);
-                    }
-                }
+                Ok(measured) if run > 0 => row.runs.push(measured),
+                Ok(_) => {}
                 Err(why) => {
                     say(&format!(
                         "{} on {}: {why}",
@@ -624,6 +623,39 @@ fn measure(
         }
     }
     rows
+}
+
+/// Runs wrk on one stand. A redemption warm-up that ran out of links
+/// runs again with more (up to [`WARM_UP_ATTEMPTS`] times), so that the
+/// timed runs' links are sized from a rate that was not cut short.
+fn load_stand(
+    stand: &mut Stand,
+    path: HotPath,
+    mut target: Target,
+    seconds: u64,
+    warm_up: bool,
+    options: &Options,
+) -> Result<WrkRun, String> {
+    let mut attempt = 1;
+    loop {
+        let measured = load::wrk(
+            &options.wrk,
+            &options.script,
+            stand.addr(),
+            &target,
+            seconds,
+        )?;
+        report_run(stand.backend, &measured);
+        if path == HotPath::Redeem {
+            stand.learn_rate(&measured, seconds);
+        }
+        if !(warm_up && measured.exhausted > 0 && attempt < WARM_UP_ATTEMPTS) {
+            return Ok(measured);
+        }
+        say("  the warm-up ran out of links: again, with more");
+        target = stand.target(path, seconds)?;
+        attempt += 1;
+    }
 }
 
 fn report_run(backend: Backend, run: &WrkRun) {

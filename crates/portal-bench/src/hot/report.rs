@@ -462,7 +462,10 @@ const METHOD: &str = "Reproduce with `cargo xtask bench --only hot`: it installs
     `target/bench/hot-paths.md` and this section. Each backend gets a fresh database (a \
     uniquely named PostgreSQL database on 127.0.0.1:5432, dropped afterwards, or a SQLite file \
     in a temporary folder), seeded through the store before `portal-server serve` starts on \
-    it with the test processor connected. wrk runs `xtask/bench/hot.lua`: the pages with the \
+    it with the test processor connected. The PostgreSQL database is vacuumed and analyzed \
+    after seeding and before every run (as pgbench does), so tables that grow from nothing \
+    during the benchmark (links, sessions, audit events) are planned as in a database in \
+    service and every run starts alike. wrk runs `xtask/bench/hot.lua`: the pages with the \
     session cookie, redemption over a file of unused link tokens, each posted once; answers \
     other than 2xx and 3xx, socket errors and timeouts are counted and flag the row. Round \
     trips are the rise of `portal_sql_statements_total` in `GET /metrics` over 200 requests \
