@@ -8,96 +8,13 @@ mod common;
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use portal_domain::ports::{
-    AccessStore, Batch, BatchStore, CrmStore, LinkRequestStore, Redemption, Revocation,
-    SessionFilter, Write,
-};
+use portal_domain::ports::{AccessStore, CrmStore, LinkRequestStore, Revocation, SessionFilter};
 use portal_domain::testing::SeededRandom;
 use portal_domain::{
-    AuditAction, AuditEvent, AuditEventId, Client, Contact, ContactId, EmailAddress, LinkId,
-    LinkPurpose, LinkRequest, LinkRequestId, LinkRequestPolicy, MagicLink, Name, PageRequest,
-    PortalSession, RevokeReason, SessionId, Token,
+    Client, EmailAddress, LinkRequest, LinkRequestId, LinkRequestPolicy, PageRequest, RevokeReason,
 };
-use portal_store::Database;
 
-use common::{client, two_processes};
-
-/// A new contact of `client` and an unused link for them.
-async fn contact_link(
-    db: &Database,
-    random: &SeededRandom,
-    client: &Client,
-    n: usize,
-) -> MagicLink {
-    let now = Utc::now();
-    let contact = Contact {
-        id: ContactId::generate(random),
-        account_id: client.account_id,
-        client_id: client.id,
-        name: Name::parse("name", "Pat").unwrap(),
-        email: EmailAddress::parse("email", &format!("pat{n}@acme.example")).unwrap(),
-        active: true,
-        created_at: now,
-        updated_at: now,
-    };
-    db.insert_contact(&contact).await.unwrap();
-    let link = MagicLink {
-        id: LinkId::generate(random),
-        account_id: client.account_id,
-        client_id: client.id,
-        contact_id: contact.id,
-        document_id: None,
-        session_id: None,
-        token_hash: Token::generate(random).hash(),
-        purpose: LinkPurpose::DocumentSent,
-        created_at: now,
-        expires_at: now + Duration::days(1),
-        used_at: None,
-        revoked_at: None,
-    };
-    let insert = Batch::new().with(Write::InsertLink {
-        link: link.clone(),
-        pending: None,
-        email: contact.email.clone(),
-    });
-    assert!(db.commit(&insert).await.unwrap());
-    link
-}
-
-/// Redeems `link` into a fresh session; whether this redemption won.
-async fn redeem(db: &Database, random: &SeededRandom, link: &MagicLink) -> bool {
-    let now = Utc::now();
-    let session = PortalSession::pending(SessionId::generate(random), link, now).activate(
-        now,
-        Duration::days(7),
-        &portal_domain::ClientInfo::default(),
-    );
-    let audit = AuditEvent {
-        id: AuditEventId::generate(random),
-        account_id: link.account_id,
-        client_id: link.client_id,
-        contact_id: Some(link.contact_id),
-        session_id: Some(session.id),
-        document_id: None,
-        payment_id: None,
-        action: AuditAction::SessionStarted,
-        ip: None,
-        user_agent: None,
-        occurred_at: now,
-        detail: None,
-    };
-    db.redeem_link(Redemption {
-        link_id: link.id,
-        at: now,
-        session: &session,
-        activates_pending: false,
-        secret_hash: Token::generate(random).hash(),
-        replaces: None,
-        audit: &audit,
-    })
-    .await
-    .expect("a redemption either wins or loses; it never errors")
-}
+use common::{client, contact_link, redeem, two_processes};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_redemptions_across_two_pools_have_one_winner() {
@@ -106,7 +23,7 @@ async fn fifty_concurrent_redemptions_across_two_pools_have_one_winner() {
     };
     let random = Arc::new(SeededRandom::new(99));
     let (account, client) = client(&first, &random).await;
-    let link = contact_link(&first, &random, &client, 0).await;
+    let (_, link) = contact_link(&first, &random, &client, 0).await;
 
     let mut tasks = Vec::new();
     for i in 0..50 {
@@ -142,7 +59,7 @@ async fn no_session_survives_a_portal_closed_while_links_are_redeemed() {
     let (account, client) = client(&db, &random).await;
     let mut links = Vec::new();
     for n in 0..30 {
-        links.push(contact_link(&db, &random, &client, n).await);
+        links.push(contact_link(&db, &random, &client, n).await.1);
     }
 
     let mut tasks = Vec::new();

@@ -10,103 +10,19 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use portal_domain::ports::{
-    AccessStore, Batch, BatchStore, CrmStore, Redemption, Revocation, SessionFilter, Write,
-};
+use portal_domain::ports::{AccessStore, CrmStore, Revocation, SessionFilter};
 use portal_domain::testing::SeededRandom;
-use portal_domain::{
-    AuditAction, AuditEvent, AuditEventId, Client, ClientInfo, Contact, ContactId, EmailAddress,
-    LinkId, LinkPurpose, MagicLink, Name, PageRequest, PortalSession, RevokeReason, SessionId,
-    Token,
-};
-use portal_store::Database;
+use portal_domain::{Client, PageRequest, RevokeReason};
 
-use common::{client, two_processes};
+use common::{client, contact_link, redeem, two_processes};
 
 /// A hang guard only: every wait below ends as soon as its condition
 /// holds; this bounds how long a broken lock order could stall the test.
 const AT_MOST: StdDuration = StdDuration::from_secs(60);
-
-/// A new contact of `client` with an unused link.
-async fn contact_link(
-    db: &Database,
-    random: &SeededRandom,
-    client: &Client,
-    n: usize,
-) -> (Contact, MagicLink) {
-    let now = Utc::now();
-    let contact = Contact {
-        id: ContactId::generate(random),
-        account_id: client.account_id,
-        client_id: client.id,
-        name: Name::parse("name", "Pat").unwrap(),
-        email: EmailAddress::parse("email", &format!("pat{n}@acme.example")).unwrap(),
-        active: true,
-        created_at: now,
-        updated_at: now,
-    };
-    db.insert_contact(&contact).await.unwrap();
-    let link = MagicLink {
-        id: LinkId::generate(random),
-        account_id: client.account_id,
-        client_id: client.id,
-        contact_id: contact.id,
-        document_id: None,
-        session_id: None,
-        token_hash: Token::generate(random).hash(),
-        purpose: LinkPurpose::DocumentSent,
-        created_at: now,
-        expires_at: now + Duration::days(1),
-        used_at: None,
-        revoked_at: None,
-    };
-    let insert = Batch::new().with(Write::InsertLink {
-        link: link.clone(),
-        pending: None,
-        email: contact.email.clone(),
-    });
-    assert!(db.commit(&insert).await.unwrap());
-    (contact, link)
-}
-
-/// Redeems `link` into a fresh session; whether this redemption won.
-async fn redeem(db: &Database, random: &SeededRandom, link: &MagicLink) -> bool {
-    let now = Utc::now();
-    let session = PortalSession::pending(SessionId::generate(random), link, now).activate(
-        now,
-        Duration::days(7),
-        &ClientInfo::default(),
-    );
-    let audit = AuditEvent {
-        id: AuditEventId::generate(random),
-        account_id: link.account_id,
-        client_id: link.client_id,
-        contact_id: Some(link.contact_id),
-        session_id: Some(session.id),
-        document_id: None,
-        payment_id: None,
-        action: AuditAction::SessionStarted,
-        ip: None,
-        user_agent: None,
-        occurred_at: now,
-        detail: None,
-    };
-    db.redeem_link(Redemption {
-        link_id: link.id,
-        at: now,
-        session: &session,
-        activates_pending: false,
-        secret_hash: Token::generate(random).hash(),
-        replaces: None,
-        audit: &audit,
-    })
-    .await
-    .expect("a redemption either wins or loses; it never errors")
-}
 
 #[derive(QueryableByName)]
 struct Waiting {

@@ -4,12 +4,16 @@
 
 use std::path::PathBuf;
 
-use chrono::Utc;
-use portal_domain::ports::{AccountStore, CrmStore, Store};
+use chrono::{Duration, Utc};
+use portal_domain::ports::{
+    AccessStore, AccountStore, Batch, BatchStore, CrmStore, Redemption, Store, Write,
+};
 use portal_domain::testing::SeededRandom;
 use portal_domain::testing::contract::Harness;
 use portal_domain::{
-    Account, AccountId, AccountSettings, ApiKey, ApiKeyId, ApiKeyRecord, Client, ClientId, Name,
+    Account, AccountId, AccountSettings, ApiKey, ApiKeyId, ApiKeyRecord, AuditAction, AuditEvent,
+    AuditEventId, Client, ClientId, Contact, ContactId, EmailAddress, LinkId, LinkPurpose,
+    MagicLink, Name, PortalSession, SessionId, Token,
 };
 use portal_store::{Database, DatabaseUrl};
 use portal_test_support::TestPostgres;
@@ -123,4 +127,81 @@ pub async fn client(db: &Database, random: &SeededRandom) -> (Account, Client) {
     };
     db.insert_client(&client).await.unwrap();
     (account, client)
+}
+
+/// A new contact of `client` with an unused link.
+pub async fn contact_link(
+    db: &Database,
+    random: &SeededRandom,
+    client: &Client,
+    n: usize,
+) -> (Contact, MagicLink) {
+    let now = Utc::now();
+    let contact = Contact {
+        id: ContactId::generate(random),
+        account_id: client.account_id,
+        client_id: client.id,
+        name: Name::parse("name", "Pat").unwrap(),
+        email: EmailAddress::parse("email", &format!("pat{n}@acme.example")).unwrap(),
+        active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    db.insert_contact(&contact).await.unwrap();
+    let link = MagicLink {
+        id: LinkId::generate(random),
+        account_id: client.account_id,
+        client_id: client.id,
+        contact_id: contact.id,
+        document_id: None,
+        session_id: None,
+        token_hash: Token::generate(random).hash(),
+        purpose: LinkPurpose::DocumentSent,
+        created_at: now,
+        expires_at: now + Duration::days(1),
+        used_at: None,
+        revoked_at: None,
+    };
+    let insert = Batch::new().with(Write::InsertLink {
+        link: link.clone(),
+        pending: None,
+        email: contact.email.clone(),
+    });
+    assert!(db.commit(&insert).await.unwrap());
+    (contact, link)
+}
+
+/// Redeems `link` into a fresh session; whether this redemption won.
+pub async fn redeem(db: &Database, random: &SeededRandom, link: &MagicLink) -> bool {
+    let now = Utc::now();
+    let session = PortalSession::pending(SessionId::generate(random), link, now).activate(
+        now,
+        Duration::days(7),
+        &portal_domain::ClientInfo::default(),
+    );
+    let audit = AuditEvent {
+        id: AuditEventId::generate(random),
+        account_id: link.account_id,
+        client_id: link.client_id,
+        contact_id: Some(link.contact_id),
+        session_id: Some(session.id),
+        document_id: None,
+        payment_id: None,
+        action: AuditAction::SessionStarted,
+        ip: None,
+        user_agent: None,
+        occurred_at: now,
+        detail: None,
+    };
+    db.redeem_link(Redemption {
+        link_id: link.id,
+        at: now,
+        session: &session,
+        activates_pending: false,
+        secret_hash: Token::generate(random).hash(),
+        replaces: None,
+        audit: &audit,
+    })
+    .await
+    .expect("a redemption either wins or loses; it never errors")
 }
