@@ -61,10 +61,11 @@ where
     }
 }
 
-/// Shared state of the router.
+/// Shared state of the router. Every extractor of a request clones it, so
+/// each part is behind an `Arc`: a clone is a few counter increments.
 #[derive(Clone)]
 pub struct AppState {
-    pub services: Services,
+    pub services: Arc<Services>,
     pub config: Arc<HttpConfig>,
     pub metrics: Arc<Metrics>,
     /// The test processor's challenges, where the deployment offers it.
@@ -85,7 +86,7 @@ impl AppState {
     /// The state for `services` with fresh metrics.
     pub fn new(services: Services, config: HttpConfig) -> Self {
         Self {
-            services,
+            services: Arc::new(services),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             test_challenges: None,

@@ -12,7 +12,7 @@ use diesel::QueryResult;
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Nullable, Text, Untyped};
+use diesel::sql_types::{HasSqlType, Nullable, Text, Untyped};
 
 use crate::sql_types::{DbUuid, Id, Time, UtcTime};
 
@@ -21,7 +21,12 @@ use crate::sql_types::{DbUuid, Id, Time, UtcTime};
 pub(crate) enum Bind {
     Id(Id),
     Time(Time),
-    BigInt(i64),
+    /// A row limit, written into the text as an integer literal rather
+    /// than bound: SQLite prepares a statement again every time a `LIMIT`
+    /// parameter is bound (its planner reads the value), which for the
+    /// overview costs more than running it. Each distinct limit is its own
+    /// cached statement; limits come from page sizes, so there are few.
+    Limit(u32),
     Text(String),
     OptionalId(Option<Id>),
     OptionalTime(Option<Time>),
@@ -77,7 +82,7 @@ impl Bind {
         match self {
             Self::Id(value) => id(value),
             Self::Time(value) => time(value),
-            Self::BigInt(n) => format!("CAST({n} AS BIGINT)"),
+            Self::Limit(n) => n.to_string(),
             Self::Text(value) => text(value),
             Self::OptionalId(value) => value.as_ref().map_or_else(|| "NULL::uuid".into(), id),
             Self::OptionalTime(value) => value
@@ -90,10 +95,9 @@ impl Bind {
 
 impl<DB> QueryFragment<DB> for CachedSql
 where
-    DB: Backend + HasSqlType<DbUuid> + HasSqlType<UtcTime> + HasSqlType<BigInt> + HasSqlType<Text>,
+    DB: Backend + HasSqlType<DbUuid> + HasSqlType<UtcTime> + HasSqlType<Text>,
     Id: ToSql<DbUuid, DB>,
     Time: ToSql<UtcTime, DB>,
-    i64: ToSql<BigInt, DB>,
     String: ToSql<Text, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
@@ -102,7 +106,7 @@ where
             match self.binds.get(i) {
                 Some(Bind::Id(value)) => out.push_bind_param::<DbUuid, _>(value)?,
                 Some(Bind::Time(value)) => out.push_bind_param::<UtcTime, _>(value)?,
-                Some(Bind::BigInt(value)) => out.push_bind_param::<BigInt, _>(value)?,
+                Some(Bind::Limit(n)) => out.push_sql(&n.to_string()),
                 Some(Bind::Text(value)) => out.push_bind_param::<Text, _>(value)?,
                 Some(Bind::OptionalId(value)) => {
                     out.push_bind_param::<Nullable<DbUuid>, _>(value)?;

@@ -178,6 +178,15 @@ macro_rules! in_snapshot {
 }
 pub(crate) use in_snapshot;
 
+/// The one row a lookup by a unique key found, if any. Such lookups load
+/// rather than call `first`: diesel's `first` binds `LIMIT 1` as a
+/// parameter, and SQLite prepares a statement again every time a `LIMIT`
+/// parameter is bound; the hot lookups (a session by its cookie, a link by
+/// its token) skip that work.
+pub(crate) fn unique<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
+}
+
 pub(crate) fn backend(err: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::Backend(Box::new(err))
 }

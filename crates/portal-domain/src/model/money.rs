@@ -48,17 +48,30 @@ impl Currency {
     /// # Errors
     /// When `code` is not an active ISO 4217 code (upper or lower case).
     pub fn parse(field: &str, code: &str) -> Result<Self, ValidationError> {
-        let upper = code.trim().to_ascii_uppercase();
-        CURRENCIES
-            .iter()
-            .find(|(c, _)| *c == upper)
-            .map(|&(code, minor_digits)| Self { code, minor_digits })
-            .ok_or_else(|| {
-                ValidationError::new(
-                    field,
-                    "must be an ISO 4217 currency code such as USD or EUR",
-                )
-            })
+        // Every code is three ASCII letters: compare them upper-cased on
+        // the stack, by binary search (the table is sorted), with no
+        // allocation; stored rows parse a currency per amount.
+        let key: Option<[u8; 3]> = code
+            .trim()
+            .as_bytes()
+            .try_into()
+            .ok()
+            .map(|k: [u8; 3]| k.map(|b| b.to_ascii_uppercase()));
+        key.and_then(|key| {
+            CURRENCIES
+                .binary_search_by(|(c, _)| c.as_bytes().cmp(&key[..]))
+                .ok()
+        })
+        .map(|at| {
+            let (code, minor_digits) = CURRENCIES[at];
+            Self { code, minor_digits }
+        })
+        .ok_or_else(|| {
+            ValidationError::new(
+                field,
+                "must be an ISO 4217 currency code such as USD or EUR",
+            )
+        })
     }
 
     pub fn code(&self) -> &'static str {
@@ -291,36 +304,32 @@ impl Money {
 /// Formats for people: `$1,234.56`, `€0.50`, `KWD 1.250`, `-¥300`.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.minor < 0 { "-" } else { "" };
+        if self.minor < 0 {
+            f.write_str("-")?;
+        }
+        match self.currency.symbol() {
+            Some(symbol) => f.write_str(symbol)?,
+            None => write!(f, "{} ", self.currency.code)?,
+        }
         let digits = u32::from(self.currency.minor_digits);
         let scale = 10u64.pow(digits);
         let abs = self.minor.unsigned_abs();
-        let (units, fraction) = (abs / scale, abs % scale);
-        let units = group_thousands(units);
-        let amount = if digits == 0 {
-            units
-        } else {
-            format!("{units}.{fraction:0width$}", width = digits as usize)
-        };
-        match self.currency.symbol() {
-            Some(symbol) => write!(f, "{sign}{symbol}{amount}"),
-            None => write!(f, "{sign}{} {amount}", self.currency.code),
+        write_thousands(f, abs / scale)?;
+        if digits > 0 {
+            write!(f, ".{:0width$}", abs % scale, width = digits as usize)?;
         }
+        Ok(())
     }
 }
 
-fn group_thousands(mut n: u64) -> String {
-    let mut groups = Vec::new();
-    loop {
-        if n < 1000 {
-            groups.push(n.to_string());
-            break;
-        }
-        groups.push(format!("{:03}", n % 1000));
-        n /= 1000;
+/// `n` with a comma between groups of three digits, written straight to
+/// `f` (amounts are formatted on every page: no allocation).
+fn write_thousands(f: &mut fmt::Formatter<'_>, n: u64) -> fmt::Result {
+    if n < 1000 {
+        return write!(f, "{n}");
     }
-    groups.reverse();
-    groups.join(",")
+    write_thousands(f, n / 1000)?;
+    write!(f, ",{:03}", n % 1000)
 }
 
 #[cfg(test)]
@@ -345,8 +354,19 @@ mod tests {
         assert_eq!(cur("usd").code(), "USD");
         assert_eq!(cur("JPY").minor_digits(), 0);
         assert_eq!(cur("KWD").minor_digits(), 3);
-        for bad in ["", "US", "USDX", "XAU", "ZZZ", "<b>"] {
+        for bad in ["", "US", "USDX", "XAU", "ZZZ", "<b>", "\u{e9}u", " u s"] {
             assert!(Currency::parse("currency", bad).is_err(), "{bad}");
+        }
+        assert_eq!(cur(" eur ").code(), "EUR");
+    }
+
+    #[test]
+    fn every_listed_code_parses_to_itself() {
+        // The lookup is a binary search: the table must stay sorted.
+        assert!(CURRENCIES.windows(2).all(|w| w[0].0 < w[1].0));
+        for &(code, digits) in CURRENCIES {
+            assert_eq!(cur(code).code(), code);
+            assert_eq!(cur(&code.to_ascii_lowercase()).minor_digits(), digits);
         }
     }
 
@@ -361,6 +381,16 @@ mod tests {
             "CHF 1,000,000.00"
         );
         assert_eq!(Money::zero(cur("USD")).to_string(), "$0.00");
+        assert_eq!(Money::new(99_999, cur("USD")).to_string(), "$999.99");
+        assert_eq!(Money::new(100_000, cur("USD")).to_string(), "$1,000.00");
+        assert_eq!(
+            Money::new(-100_000_507, cur("JPY")).to_string(),
+            "-¥100,000,507"
+        );
+        assert_eq!(
+            Money::new(i64::MIN, cur("EUR")).to_string(),
+            "-€92,233,720,368,547,758.08"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! maud escapes every interpolated value, so names and numbers the
 //! business typed can never become markup.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use maud::{DOCTYPE, Markup, html};
 use portal_domain::{DocumentStatus, Money, TimeZone, Token};
 
@@ -101,7 +101,12 @@ pub(crate) fn request_form(link: Option<&str>, error: Option<&str>) -> Markup {
 }
 
 pub(crate) fn date(day: NaiveDate) -> String {
-    day.format("%-d %b %Y").to_string()
+    // What `%-d %b %Y` writes, without parsing a format on every cell.
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS[day.month0() as usize % 12];
+    format!("{} {month} {:04}", day.day(), day.year())
 }
 
 /// The calendar day of `at` in the account's time zone, as `date` writes
@@ -132,4 +137,22 @@ pub(crate) fn amounts(total: &[Money]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(" + ")
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::date;
+
+    #[test]
+    fn dates_read_as_chrono_writes_them() {
+        let mut day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        for _ in 0..800 {
+            assert_eq!(date(day), day.format("%-d %b %Y").to_string());
+            day = day.succ_opt().unwrap();
+        }
+        let early = NaiveDate::from_ymd_opt(987, 3, 9).unwrap();
+        assert_eq!(date(early), early.format("%-d %b %Y").to_string());
+    }
 }

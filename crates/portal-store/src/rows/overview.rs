@@ -64,36 +64,37 @@ const PAYMENT: i32 = 2;
 const APPLIED: i32 = 3;
 
 impl OverviewRow {
-    fn money(&self, minor: i64) -> Result<Money, StoreError> {
-        let currency = parsed("currency", Currency::parse("currency", &self.currency))?;
-        Ok(Money::new(minor, currency))
+    fn currency(&self) -> Result<Currency, StoreError> {
+        parsed("currency", Currency::parse("currency", &self.currency))
     }
 
     fn document(self) -> Result<DocumentSummary, StoreError> {
         let kind = required("documents.kind", self.kind.as_deref())?;
         let status = required("documents.status", self.status.as_deref())?;
         let number = required("documents.number", self.number.as_deref())?;
+        let currency = self.currency()?;
         Ok(DocumentSummary {
             id: DocumentId::from_uuid(self.id.0),
             kind: known("documents.kind", kind, DocumentKind::parse(kind))?,
             number: parsed("documents.number", DocumentNumber::parse("number", number))?,
             status: known("documents.status", status, DocumentStatus::parse(status))?,
-            total: self.money(self.amount)?,
+            total: Money::new(self.amount, currency),
             issue_date: required("documents.issue_date", self.issue_date)?,
             due_date: self.due_date,
             created_at: self.at.0,
             has_lines: self.has_lines,
-            paid: self.money(self.paid)?,
-            pending: self.money(self.pending)?,
+            paid: Money::new(self.paid, currency),
+            pending: Money::new(self.pending, currency),
         })
     }
 
     fn payment(self) -> Result<PaymentSummary, StoreError> {
         let family = required("payments.method", self.kind.as_deref())?;
         let status = required("payments.status", self.status.as_deref())?;
+        let currency = self.currency()?;
         Ok(PaymentSummary {
             id: PaymentId::from_uuid(self.id.0),
-            amount: self.money(self.amount)?,
+            amount: Money::new(self.amount, currency),
             method: method(
                 family,
                 self.manual_kind.as_deref(),
@@ -102,7 +103,7 @@ impl OverviewRow {
             )?,
             received_at: self.at.0,
             status: known("payments.status", status, PaymentStatus::parse(status))?,
-            refunded: self.money(self.paid)?,
+            refunded: Money::new(self.paid, currency),
             invoices: Vec::new(),
         })
     }
@@ -115,7 +116,7 @@ impl OverviewRow {
             PaidInvoice {
                 document_id: DocumentId::from_uuid(document.0),
                 number: parsed("documents.number", DocumentNumber::parse("number", number))?,
-                amount: self.money(self.amount)?,
+                amount: Money::new(self.amount, self.currency()?),
             },
         ))
     }

@@ -21,7 +21,7 @@ use super::{
 };
 use crate::Database;
 use crate::cached_sql::{Bind, CachedSql};
-use crate::database::{Conn, SqliteConn, backend, with_conn};
+use crate::database::{Conn, SqliteConn, backend, unique, with_conn};
 use crate::rows::{
     AccountRow, ActivationRow, AuditRow, ClientRow, ConnectionRow, ContactRow, LinkRow, SessionRow,
     convert,
@@ -66,9 +66,9 @@ impl AccessStore for Database {
         let row: Option<LinkRow> = with_conn!(conn, |c| magic_links::table
             .filter(magic_links::token_hash.eq(token_hash.to_hex()))
             .select(LinkRow::as_select())
-            .first(c)
+            .load(c)
             .await
-            .optional())
+            .map(unique))
         .map_err(backend)?;
         row.map(MagicLink::try_from).transpose()
     }
@@ -112,9 +112,9 @@ impl AccessStore for Database {
                 AccountRow::as_select(),
                 Option::<SessionRow>::as_select(),
             ))
-            .first(c)
+            .load(c)
             .await
-            .optional())
+            .map(unique))
         .map_err(backend)?;
         row.map(|(link, client, contact, account, pending)| {
             Ok(LinkContext {
@@ -170,9 +170,9 @@ impl AccessStore for Database {
         // account's processor connection (whether the pages take payments).
         let hash = secret_hash.to_hex();
         let row: Option<SessionContextRow> = with_conn!(conn, |c| session_context_query!(hash)
-            .first(c)
+            .load(c)
             .await
-            .optional())
+            .map(unique))
         .map_err(backend)?;
         row.map(|(session, contact, client, account, processor)| {
             Ok(SessionContext {

@@ -25,7 +25,8 @@ use crate::sql_types::{Id, Time};
 ///
 /// Binds, in order: account, client, cursor time twice, cursor id, limit
 /// (the payments); account, client (the outstanding invoices); account,
-/// client, cursor time twice, cursor id, limit (the other documents).
+/// client, cursor time twice, cursor id, limit (the other documents). The
+/// limits are written in as literals (see [`Bind::Limit`]).
 const OVERVIEW: &str = "\
 WITH listed AS (
   SELECT * FROM (
@@ -115,7 +116,7 @@ fn page_binds(page: &PageRequest) -> [Bind; 4] {
         Bind::Time(at),
         Bind::Time(at),
         Bind::Id(id),
-        Bind::BigInt(page.fetch()),
+        Bind::Limit(u32::try_from(page.fetch()).unwrap_or(u32::MAX)),
     ]
 }
 
