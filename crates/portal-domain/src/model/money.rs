@@ -57,9 +57,13 @@ impl Currency {
             .try_into()
             .ok()
             .map(|k: [u8; 3]| k.map(|b| b.to_ascii_uppercase()));
+        let pack = |code: &[u8]| {
+            code.iter()
+                .fold(0u32, |packed, &b| (packed << 8) | u32::from(b))
+        };
         key.and_then(|key| {
             CURRENCIES
-                .binary_search_by(|(c, _)| c.as_bytes().cmp(&key[..]))
+                .binary_search_by_key(&pack(&key), |(c, _)| pack(c.as_bytes()))
                 .ok()
         })
         .map(|at| {
