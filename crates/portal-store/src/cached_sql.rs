@@ -134,3 +134,38 @@ impl QueryId for CachedSql {
 impl Query for CachedSql {
     type SqlType = Untyped;
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::pg::Pg;
+    use diesel::sqlite::Sqlite;
+
+    use super::{Bind, CachedSql};
+    use crate::sql_types::Id;
+
+    #[test]
+    fn limits_are_written_into_the_text_and_other_values_bound() {
+        let id = Id(uuid::Uuid::nil());
+        let query = CachedSql::new(
+            "SELECT id FROM t WHERE id = ? LIMIT ?",
+            vec![Bind::Id(id), Bind::Limit(26)],
+        );
+        let sqlite = diesel::debug_query::<Sqlite, _>(&query).to_string();
+        assert!(
+            sqlite.starts_with("SELECT id FROM t WHERE id = ? LIMIT 26 -- binds: ["),
+            "{sqlite}"
+        );
+        let binds = sqlite.split("-- binds:").nth(1).unwrap_or_default();
+        assert!(!binds.contains("26"), "the limit is not a bind: {sqlite}");
+        let postgres = diesel::debug_query::<Pg, _>(&query).to_string();
+        assert!(
+            postgres.starts_with("SELECT id FROM t WHERE id = $1 LIMIT 26 -- binds: ["),
+            "{postgres}"
+        );
+        assert!(
+            query.postgres_literal().ends_with("'::uuid LIMIT 26"),
+            "{}",
+            query.postgres_literal()
+        );
+    }
+}
