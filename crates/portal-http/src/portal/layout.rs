@@ -101,7 +101,11 @@ pub(crate) fn request_form(link: Option<&str>, error: Option<&str>) -> Markup {
 }
 
 pub(crate) fn date(day: NaiveDate) -> String {
-    // What `%-d %b %Y` writes, without parsing a format on every cell.
+    // What `%-d %b %Y` writes, without parsing a format on every cell;
+    // years of other than four digits (chrono signs them) go to chrono.
+    if !(0..=9999).contains(&day.year()) {
+        return day.format("%-d %b %Y").to_string();
+    }
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
@@ -152,7 +156,15 @@ mod tests {
             assert_eq!(date(day), day.format("%-d %b %Y").to_string());
             day = day.succ_opt().unwrap();
         }
-        let early = NaiveDate::from_ymd_opt(987, 3, 9).unwrap();
-        assert_eq!(date(early), early.format("%-d %b %Y").to_string());
+        for (year, month, day) in [
+            (987, 3, 9),
+            (0, 1, 1),
+            (9999, 12, 31),
+            (10_000, 1, 1),
+            (-44, 3, 15),
+        ] {
+            let day = NaiveDate::from_ymd_opt(year, month, day).unwrap();
+            assert_eq!(date(day), day.format("%-d %b %Y").to_string());
+        }
     }
 }
