@@ -71,6 +71,17 @@ async fn redeem(
     (won, session, secret)
 }
 
+/// Stores a new link of `contact` and redeems it at `at`.
+async fn redeem_new(
+    f: &Fixture<'_>,
+    contact: &Contact,
+    at: DateTime<Utc>,
+    replaces: Option<TokenHash>,
+) -> (bool, PortalSession, Token) {
+    let (link, _) = f.stored_link(contact).await;
+    redeem(f, contact, &link, at, replaces).await
+}
+
 /// The stored session `session` is now.
 async fn stored(store: &dyn Store, session: &PortalSession) -> PortalSession {
     store
@@ -164,9 +175,8 @@ pub async fn a_redemption_ends_the_old_session_only_when_another_live_one(store:
     let minute = |n: i64| f.now + Duration::minutes(n);
 
     // A cookie nobody holds ends nothing and refuses nothing.
-    let (first_link, _) = f.stored_link(&contact).await;
     let (won, first, first_secret) =
-        redeem(&f, &contact, &first_link, minute(1), Some(f.token().hash())).await;
+        redeem_new(&f, &contact, minute(1), Some(f.token().hash())).await;
     assert!(won);
     assert_eq!(stored(store, &first).await.revoked_at, None);
 
@@ -193,15 +203,8 @@ pub async fn a_redemption_ends_the_old_session_only_when_another_live_one(store:
     assert_eq!((own.revoked_at, own.revoke_reason), (None, None));
 
     // Another live session of the browser ends as replaced.
-    let (next_link, _) = f.stored_link(&contact).await;
-    let (won, second, second_secret) = redeem(
-        &f,
-        &contact,
-        &next_link,
-        minute(3),
-        Some(first_secret.hash()),
-    )
-    .await;
+    let (won, second, second_secret) =
+        redeem_new(&f, &contact, minute(3), Some(first_secret.hash())).await;
     assert!(won);
     let first = stored(store, &first).await;
     assert_eq!(first.revoked_at, Some(minute(3)));
@@ -220,15 +223,8 @@ pub async fn a_redemption_ends_the_old_session_only_when_another_live_one(store:
             .await
             .unwrap()
     );
-    let (last_link, _) = f.stored_link(&contact).await;
-    let (won, third, third_secret) = redeem(
-        &f,
-        &contact,
-        &last_link,
-        minute(5),
-        Some(second_secret.hash()),
-    )
-    .await;
+    let (won, third, third_secret) =
+        redeem_new(&f, &contact, minute(5), Some(second_secret.hash())).await;
     assert!(won);
     let second = stored(store, &second).await;
     assert_eq!(second.revoked_at, Some(minute(4)));
@@ -301,8 +297,7 @@ pub async fn refused_redemptions_write_nothing(store: &dyn Store) {
     let (account, client, contact) = contact_of_a_client(&f, "Acme").await;
 
     // A used link.
-    let (old_link, _) = f.stored_link(&contact).await;
-    let (_, old, old_secret) = redeem(&f, &contact, &old_link, f.now, None).await;
+    let (_, old, old_secret) = redeem_new(&f, &contact, f.now, None).await;
     let (used, used_token) = f.stored_link(&contact).await;
     let (won, _, _) = redeem(&f, &contact, &used, f.now, None).await;
     assert!(won);
@@ -387,8 +382,7 @@ pub async fn refused_redemptions_write_nothing(store: &dyn Store) {
     }
 
     // Open again, the last link still works.
-    let (link, _) = f.stored_link(&contact).await;
-    let (won, _, _) = redeem(&f, &contact, &link, f.now, Some(old_secret.hash())).await;
+    let (won, _, _) = redeem_new(&f, &contact, f.now, Some(old_secret.hash())).await;
     assert!(won);
     let old = stored(store, &old).await;
     assert_eq!(old.revoke_reason, Some(RevokeReason::Replaced));
@@ -398,8 +392,7 @@ pub async fn refused_redemptions_write_nothing(store: &dyn Store) {
 pub async fn an_activation_that_finds_no_pending_session_writes_nothing(store: &dyn Store) {
     let f = Fixture::new(store);
     let (_, client, contact) = contact_of_a_client(&f, "Acme").await;
-    let (old_link, _) = f.stored_link(&contact).await;
-    let (_, old, old_secret) = redeem(&f, &contact, &old_link, f.now, None).await;
+    let (_, old, old_secret) = redeem_new(&f, &contact, f.now, None).await;
 
     // The link is usable, but the session it would activate is not there:
     // using the link up alone must not stick.
