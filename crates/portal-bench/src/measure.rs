@@ -3,7 +3,7 @@
 
 use std::io::Read as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -56,32 +56,42 @@ pub(crate) fn cpu_ms() -> Option<f64> {
     Some(ticks as f64 * 10.0)
 }
 
-/// Runs `command` with a time limit, its standard error passed through;
-/// its standard output must be one JSON object.
+/// What a finished child printed.
+#[derive(Debug)]
+pub(crate) struct Output {
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+/// Runs `command` to its end, or kills it after `limit`; both outputs
+/// captured.
 ///
 /// # Errors
-/// It could not start, ran past `limit` (it is killed), failed, or
-/// printed something else.
-pub(crate) fn run_json(
+/// It cannot start, or ran past `limit`.
+pub(crate) fn bounded(
     what: &str,
     command: &mut Command,
     limit: Duration,
-) -> Result<Value, String> {
+) -> Result<Output, String> {
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("{what}: cannot start {:?}: {e}", command.get_program()))?;
-    let mut stdout = child.stdout.take();
-    // Read on a thread: a child that fills the pipe must not stall.
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(out) = stdout.as_mut() {
-            let _ = out.read_to_string(&mut text);
-        }
-        text
-    });
+    // Read on threads: a child that fills a pipe must not stall.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -91,14 +101,59 @@ pub(crate) fn run_json(
                 let _ = child.wait();
                 return Err(format!("{what}: stopped after {limit:?}"));
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("{what}: {e}")),
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{what}: {e}"));
+            }
         }
     };
-    let text = reader.join().unwrap_or_default();
-    if !status.success() {
-        return Err(format!("{what}: exited with {status}"));
+    Ok(Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
+}
+
+/// Like [`bounded`], and the command must succeed.
+///
+/// # Errors
+/// As for [`bounded`], or it failed (its standard error is quoted).
+pub(crate) fn checked(
+    what: &str,
+    command: &mut Command,
+    limit: Duration,
+) -> Result<Output, String> {
+    let output = bounded(what, command, limit)?;
+    if output.status.success() {
+        Ok(output)
+    } else {
+        Err(format!(
+            "{what}: exited with {}: {}",
+            output.status,
+            output.stderr.trim()
+        ))
     }
+}
+
+/// Runs `command` with a time limit; its standard output must be one JSON
+/// object, and its standard error is printed after it ends.
+///
+/// # Errors
+/// It could not start, ran past `limit` (it is killed), failed, or
+/// printed something else.
+pub(crate) fn run_json(
+    what: &str,
+    command: &mut Command,
+    limit: Duration,
+) -> Result<Value, String> {
+    let output = bounded(what, command, limit)?;
+    eprint!("{}", output.stderr);
+    if !output.status.success() {
+        return Err(format!("{what}: exited with {}", output.status));
+    }
+    let text = output.stdout;
     let line = text.lines().rev().find(|l| l.trim_start().starts_with('{'));
     line.and_then(|l| serde_json::from_str(l).ok())
         .ok_or_else(|| format!("{what}: printed no result ({:?})", text.trim()))

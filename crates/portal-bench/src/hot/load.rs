@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::process::{PgDatabase, bounded, checked};
+use super::process::PgDatabase;
+use crate::measure::{bounded, checked};
 
 pub(crate) const CONNECTIONS: usize = 16;
 pub(crate) const THREADS: usize = 2;

@@ -3,13 +3,13 @@
 //! (killed), a PostgreSQL database (dropped), a SQLite folder (removed),
 //! and wrk and pgbench runs (time-limited, killed past their limit).
 
-use std::io::Read as _;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::http;
+use crate::measure::checked;
 
 /// PostgreSQL as the tests reach it: trust authentication for `postgres`.
 pub(crate) const PG_HOST: &str = "127.0.0.1";
@@ -17,87 +17,6 @@ pub(crate) const PG_PORT: &str = "5432";
 pub(crate) const PG_USER: &str = "postgres";
 /// How long the server may take to answer its first health check.
 const START_LIMIT: Duration = Duration::from_secs(60);
-
-/// What a finished child printed.
-#[derive(Debug)]
-pub(crate) struct Output {
-    pub(crate) status: ExitStatus,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-}
-
-/// Runs `command` to its end, or kills it after `limit`; both outputs
-/// captured.
-///
-/// # Errors
-/// It cannot start, or ran past `limit`.
-pub(crate) fn bounded(
-    what: &str,
-    command: &mut Command,
-    limit: Duration,
-) -> Result<Output, String> {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("{what}: cannot start {:?}: {e}", command.get_program()))?;
-    // Read on threads: a child that fills a pipe must not stall.
-    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > limit => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("{what}: stopped after {limit:?}"));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("{what}: {e}"));
-            }
-        }
-    };
-    Ok(Output {
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-    })
-}
-
-/// Like [`bounded`], and the command must succeed.
-///
-/// # Errors
-/// As for [`bounded`], or it failed (its standard error is quoted).
-pub(crate) fn checked(
-    what: &str,
-    command: &mut Command,
-    limit: Duration,
-) -> Result<Output, String> {
-    let output = bounded(what, command, limit)?;
-    if output.status.success() {
-        Ok(output)
-    } else {
-        Err(format!(
-            "{what}: exited with {}: {}",
-            output.status,
-            output.stderr.trim()
-        ))
-    }
-}
 
 /// A fresh PostgreSQL database on 127.0.0.1:5432, dropped with its guard.
 #[derive(Debug)]
