@@ -184,18 +184,7 @@ pub async fn redeeming_activates_a_pending_session(store: &dyn Store) {
     let account = f.account("Account").await;
     let client = f.client(&account, "Acme").await;
     let contact = f.contact(&client, "ap@acme.example").await;
-    let (mut link, _) = f.link(&contact, None, f.now + Duration::days(1));
-    link.purpose = LinkPurpose::ApiSession;
-    let pending = PortalSession {
-        activated_at: None,
-        expires_at: link.expires_at,
-        last_seen_at: None,
-        ip: None,
-        user_agent: None,
-        ..f.session_for(&link, f.now)
-    };
-    link.session_id = Some(pending.id);
-    assert!(f.insert_link(&link, Some(&pending)).await.unwrap());
+    let (_, _, pending) = f.pending_link(&contact).await;
     assert_eq!(
         store.session(account.id, pending.id).await.unwrap(),
         Some(pending.clone())

@@ -275,6 +275,31 @@ impl<'a> Fixture<'a> {
         (link, token)
     }
 
+    /// An API-created session's link for `contact`, stored with its
+    /// pending session, valid for a day.
+    pub(crate) async fn pending_link(
+        &self,
+        contact: &Contact,
+    ) -> (MagicLink, Token, PortalSession) {
+        let (mut link, token) = self.link(contact, None, self.now + Duration::days(1));
+        link.purpose = LinkPurpose::ApiSession;
+        let pending = PortalSession {
+            activated_at: None,
+            expires_at: link.expires_at,
+            last_seen_at: None,
+            ip: None,
+            user_agent: None,
+            ..self.session_for(&link, self.now)
+        };
+        link.session_id = Some(pending.id);
+        assert!(
+            self.insert_link(&link, Some(&pending))
+                .await
+                .expect("insert link")
+        );
+        (link, token, pending)
+    }
+
     pub(crate) fn session_for(&self, link: &MagicLink, at: DateTime<Utc>) -> PortalSession {
         PortalSession {
             id: SessionId::generate(&self.random),

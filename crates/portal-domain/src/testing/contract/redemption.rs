@@ -7,8 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::model::{
-    Account, AuditAction, AuditEvent, Client, Contact, LinkPurpose, MagicLink, PageRequest,
-    PortalSession, RevokeReason, Token, TokenHash,
+    Account, AuditAction, AuditEvent, Client, Contact, MagicLink, PageRequest, PortalSession,
+    RevokeReason, Token, TokenHash,
 };
 use crate::ports::{LinkContext, Redemption, Revocation, SessionFilter, Store};
 
@@ -20,23 +20,6 @@ async fn contact_of_a_client(f: &Fixture<'_>, name: &str) -> (Account, Client, C
     let client = f.client(&account, name).await;
     let contact = f.contact(&client, "ap@acme.example").await;
     (account, client, contact)
-}
-
-/// An API-created session's link: stored with its pending session.
-async fn pending_link(f: &Fixture<'_>, contact: &Contact) -> (MagicLink, Token, PortalSession) {
-    let (mut link, token) = f.link(contact, None, f.now + Duration::days(1));
-    link.purpose = LinkPurpose::ApiSession;
-    let pending = PortalSession {
-        activated_at: None,
-        expires_at: link.expires_at,
-        last_seen_at: None,
-        ip: None,
-        user_agent: None,
-        ..f.session_for(&link, f.now)
-    };
-    link.session_id = Some(pending.id);
-    assert!(f.insert_link(&link, Some(&pending)).await.unwrap());
-    (link, token, pending)
 }
 
 /// Redeems `link` at `at` into a new session, ending the session whose
@@ -130,7 +113,7 @@ pub async fn a_link_context_is_the_link_with_everything_it_resolves_to(store: &d
         })
     );
 
-    let (api_link, api_token, pending) = pending_link(&f, &contact).await;
+    let (api_link, api_token, pending) = f.pending_link(&contact).await;
     let context = store.link_context(&api_token.hash()).await.unwrap();
     assert_eq!(
         context.map(|c| (c.link, c.pending)),
@@ -231,7 +214,7 @@ pub async fn a_redemption_ends_the_old_session_only_when_another_live_one(store:
     assert_eq!(second.revoke_reason, Some(RevokeReason::SignedOut));
 
     // Activating an API-created session ends the old one too.
-    let (api_link, _, pending) = pending_link(&f, &contact).await;
+    let (api_link, _, pending) = f.pending_link(&contact).await;
     let active = PortalSession {
         activated_at: Some(minute(6)),
         expires_at: minute(6) + Duration::days(7),
