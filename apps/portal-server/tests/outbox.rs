@@ -41,7 +41,7 @@ async fn outbox(app: &TestApp, status: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_document_sent_while_smtp_is_down_arrives_once_it_is_up_and_its_link_works() {
-    let port = SmtpSink::free_port();
+    let port = portal_test_support::free_port();
     let smtp = format!("smtp://127.0.0.1:{port}?tls=none");
     let app = TestApp::sqlite_with(&[("PORTAL_SMTP_URL", &smtp)]).await;
     let client = app.client("Acme Corporation").await;

@@ -4,7 +4,7 @@
 //! process.
 
 use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -77,7 +77,7 @@ impl Localstripe {
     /// and stopped.
     pub fn start() -> Result<Self, String> {
         let python = installed_python()?;
-        let port = free_port().map_err(|e| format!("no free local port: {e}"))?;
+        let port = crate::free_port();
         let logs = target_dir().join("localstripe-logs");
         std::fs::create_dir_all(&logs).map_err(|e| format!("cannot create {logs:?}: {e}"))?;
         let log = logs.join(format!("{port}.log"));
@@ -277,11 +277,6 @@ fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
-}
-
-fn free_port() -> io::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    Ok(listener.local_addr()?.port())
 }
 
 /// Sends one bodiless request and answers the status code.

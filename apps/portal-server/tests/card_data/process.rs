@@ -44,7 +44,7 @@ impl LoggedProcess {
     /// Starts the server with `env` only (plus its address) and waits
     /// until it is ready.
     pub(crate) async fn serve(env: &[(&str, String)]) -> Self {
-        let port = portal_test_support::SmtpSink::free_port();
+        let port = portal_test_support::free_port();
         let base = format!("http://127.0.0.1:{port}");
         let mut child = Command::new(binary())
             .args(["serve", "--no-demo"])

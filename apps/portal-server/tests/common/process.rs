@@ -21,15 +21,11 @@ fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_portal-server")
 }
 
-fn free_port() -> u16 {
-    portal_test_support::SmtpSink::free_port()
-}
-
 impl ServerProcess {
     /// Starts the server with `env` (plus a bind address and public URL of
     /// its own) and waits until it answers.
     pub async fn start(env: &[(&str, &str)]) -> Self {
-        let port = free_port();
+        let port = portal_test_support::free_port();
         let base = format!("http://127.0.0.1:{port}");
         let child = Command::new(binary())
             .args(["serve", "--no-demo"])

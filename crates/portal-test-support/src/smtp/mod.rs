@@ -85,17 +85,6 @@ impl SmtpSink {
         }
     }
 
-    /// A free local port with nothing listening on it (yet).
-    ///
-    /// # Panics
-    /// When no local port can be bound.
-    pub fn free_port() -> u16 {
-        std::net::TcpListener::bind(("127.0.0.1", 0))
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("no free local port: {e}"))
-    }
-
     /// Holds back the final `250` of the next `messages` messages for
     /// `delay`, as a slow mail server would. A message is kept once its
     /// data has arrived, even if the client is gone by the time the reply
