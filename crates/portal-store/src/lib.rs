@@ -7,6 +7,7 @@ mod rows;
 mod schema;
 mod sql_types;
 mod stores;
+mod write_transaction;
 
 use std::fmt;
 

@@ -2,11 +2,12 @@
 //! PostgreSQL one statement in a transaction that shares the client's row
 //! with other redemptions.
 
+use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use portal_domain::ports::{
     AccessStore, ConnectionRecord, LinkContext, Redemption, Revocation, SessionContext,
     SessionFilter, StoreResult,
@@ -134,7 +135,7 @@ impl AccessStore for Database {
             Conn::Postgres(pooled) => {
                 let c: &mut AsyncPgConnection = &mut *pooled;
                 let statement = redemption_statement(&r);
-                c.transaction::<_, Refusal, _>(async |c| {
+                c.write_transaction::<_, Refusal, _>(async |c| {
                     let done: Redeemed = statement.get_result(c).await?;
                     if !done.open {
                         return Err(Refusal::PortalClosed);
@@ -251,7 +252,7 @@ impl AccessStore for Database {
         let session = Id(id.as_uuid());
         let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
-            c.transaction::<_, Refusal, _>(async |c| {
+            c.write_transaction::<_, Refusal, _>(async |c| {
                 let ended = end_session!(c, session, Time(revocation.at), revocation.reason)?;
                 if ended != 1 {
                     return Err(Refusal::Lost);
@@ -465,7 +466,7 @@ async fn redeem_on_sqlite(c: &mut SqliteConn, r: &Redemption<'_>) -> Result<(), 
     let client = Id(r.session.client_id.as_uuid());
     let contact = Id(r.session.contact_id.as_uuid());
     let activates_pending = r.activates_pending;
-    c.transaction::<_, Refusal, _>(async |c| {
+    c.write_transaction::<_, Refusal, _>(async |c| {
         lock_open_client!(c, client);
         require_active_contact!(c, contact, None::<&str>);
         let consumed = diesel::update(
@@ -531,6 +532,7 @@ mod tests {
 
     use chrono::Duration;
     use diesel::connection::InstrumentationEvent;
+    use diesel_async::AsyncConnection;
     use portal_domain::testing::SeededRandom;
     use portal_domain::{
         AccountId, AuditAction, AuditEvent, AuditEventId, ClientId, ClientInfo, ContactId,

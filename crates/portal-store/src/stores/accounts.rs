@@ -1,9 +1,10 @@
 //! Accounts and API keys.
 
+use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use portal_domain::ports::{AccountStore, KeyRevocation, StoreResult};
 use portal_domain::{Account, AccountId, ApiKeyId, ApiKeyRecord, PageRequest, TokenHash};
 
@@ -21,7 +22,7 @@ impl AccountStore for Database {
         let key = ApiKeyRow::from(key);
         let mut conn = self.write().await?;
         with_conn!(conn, |c| {
-            c.transaction::<_, diesel::result::Error, _>(async |c| {
+            c.write_transaction::<_, diesel::result::Error, _>(async |c| {
                 diesel::insert_into(accounts::table)
                     .values(&row)
                     .execute(c)
@@ -176,7 +177,7 @@ impl AccountStore for Database {
         let (account, id) = (Id(account.as_uuid()), Id(id.as_uuid()));
         let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
-            c.transaction::<_, Refusal, _>(async |c| {
+            c.write_transaction::<_, Refusal, _>(async |c| {
                 // Revocations of one account's keys queue on its row, so
                 // two of them cannot both leave it without an active key.
                 if !lock_row!(c, accounts, account) {

@@ -2,10 +2,11 @@
 //! compare-and-set rolls all of it back and answers `false`; a closed
 //! portal rolls it back as a conflict.
 
+use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use portal_domain::ports::{Batch, BatchStore, StoreError, StoreResult, Write};
 use portal_domain::{OutboxStatus, TokenHash};
 
@@ -569,7 +570,7 @@ impl BatchStore for Database {
         let ops: Vec<Op> = batch.writes().iter().map(Op::from).collect();
         let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
-            c.transaction::<_, Refusal, _>(async |c| {
+            c.write_transaction::<_, Refusal, _>(async |c| {
                 for op in &ops {
                     apply!(c, op);
                 }

@@ -1,8 +1,9 @@
 //! Client companies and contacts.
 
+use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use portal_domain::ports::{Conflict, CrmStore, Revocation, StoreError, StoreResult};
 use portal_domain::{AccountId, Client, ClientId, Contact, ContactId, EmailAddress, PageRequest};
 
@@ -110,7 +111,7 @@ impl CrmStore for Database {
         );
         let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
-            c.transaction::<_, Refusal, _>(async |c| {
+            c.write_transaction::<_, Refusal, _>(async |c| {
                 // Only if the row is still what the caller read; this also
                 // takes the client's row lock first, like redemptions do.
                 let written = diesel::update(
@@ -231,7 +232,7 @@ impl CrmStore for Database {
         );
         let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
-            c.transaction::<_, Refusal, _>(async |c| {
+            c.write_transaction::<_, Refusal, _>(async |c| {
                 // The client's row lock first, like link inserts and
                 // redemptions: none of them slips past a deactivation.
                 if !lock_row!(c, clients, client) {

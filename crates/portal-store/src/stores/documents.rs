@@ -1,11 +1,12 @@
 //! Documents: their lines, their ledgers (derived from payments and
 //! refunds on every read) and their recipients.
 
+use crate::write_transaction::WriteTransaction;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use portal_domain::ports::{Conflict, DocumentFilter, DocumentStore, StoreError, StoreResult};
 use portal_domain::{AccountId, ClientId, ContactId, Document, DocumentId, PageRequest};
 
@@ -227,7 +228,7 @@ impl DocumentStore for Database {
         let lines = LineRow::all(doc);
         let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
-            c.transaction::<_, diesel::result::Error, _>(async |c| {
+            c.write_transaction::<_, diesel::result::Error, _>(async |c| {
                 diesel::insert_into(documents::table)
                     .values(&row)
                     .execute(c)

@@ -1,9 +1,10 @@
 //! Idempotency keys: who holds a key, and the answers kept for replay.
 
+use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use portal_domain::ports::{IdempotencyStore, StoreError, StoreResult};
 use portal_domain::{AccountId, IdempotencyKey, IdempotencyRecord, StoredResponse};
 
@@ -33,7 +34,7 @@ impl IdempotencyStore for Database {
         let mut conn = self.write().await?;
         for _ in 0..BEGIN_ATTEMPTS {
             let held: Option<Option<IdempotencyRow>> = with_conn!(conn, |c| {
-                c.transaction::<_, diesel::result::Error, _>(async |c| {
+                c.write_transaction::<_, diesel::result::Error, _>(async |c| {
                     // A key nobody holds: the insert decides between
                     // concurrent starts (the others wait on the key's
                     // index entry, then insert nothing).

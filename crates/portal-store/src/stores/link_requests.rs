@@ -1,9 +1,10 @@
 //! Requests for a fresh link, counted for rate limiting.
 
+use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use portal_domain::ports::{LinkRequestStore, StoreResult};
 use portal_domain::{LinkRequest, LinkRequestCounts, LinkRequestPolicy, OutboxMessage};
 
@@ -37,7 +38,7 @@ impl LinkRequestStore for Database {
         // queue on a transaction lock first. They are rare and cheap.
         let serialise = matches!(conn, Conn::Postgres(_));
         let counts = with_conn!(conn, |c| {
-            c.transaction::<_, diesel::result::Error, _>(async |c| {
+            c.write_transaction::<_, diesel::result::Error, _>(async |c| {
                 if serialise {
                     diesel::sql_query(format!("SELECT pg_advisory_xact_lock({LINK_REQUEST_LOCK})"))
                         .execute(c)

@@ -17,6 +17,7 @@ mod payments;
 mod processor;
 mod statements;
 
+use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -273,23 +274,20 @@ impl Store for Database {
         const NAME: &str = "server_key_fingerprint";
         let mut conn = self.write().await?;
         let known: String = with_conn!(conn, |c| {
-            diesel_async::AsyncConnection::transaction::<_, diesel::result::Error, _>(
-                c,
-                async |c| {
-                    // The first process to ask records its key; the others,
-                    // racing or later, read what it recorded.
-                    diesel::insert_into(deployment::table)
-                        .values((deployment::name.eq(NAME), deployment::value.eq(fingerprint)))
-                        .on_conflict_do_nothing()
-                        .execute(c)
-                        .await?;
-                    deployment::table
-                        .filter(deployment::name.eq(NAME))
-                        .select(deployment::value)
-                        .first(c)
-                        .await
-                },
-            )
+            c.write_transaction::<_, diesel::result::Error, _>(async |c| {
+                // The first process to ask records its key; the others,
+                // racing or later, read what it recorded.
+                diesel::insert_into(deployment::table)
+                    .values((deployment::name.eq(NAME), deployment::value.eq(fingerprint)))
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .await?;
+                deployment::table
+                    .filter(deployment::name.eq(NAME))
+                    .select(deployment::value)
+                    .first(c)
+                    .await
+            })
             .await
         })
         .map_err(backend)?;

@@ -1,12 +1,13 @@
 //! The outbox: claiming what is due under a lease, settling deliveries,
 //! listing, retrying and counting.
 
+use crate::write_transaction::WriteTransaction;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use portal_domain::ports::{OutboxStore, StoreResult};
 use portal_domain::{
     AccountId, ClaimToken, Delivery, OutboxId, OutboxMessage, OutboxStatus, PageRequest,
@@ -136,7 +137,7 @@ impl OutboxStore for Database {
             // they looked: no item is claimed twice while a lease holds.
             Conn::Postgres(pooled) => {
                 let c: &mut AsyncPgConnection = &mut *pooled;
-                c.transaction::<_, diesel::result::Error, _>(async |c| {
+                c.write_transaction::<_, diesel::result::Error, _>(async |c| {
                     let ids: Vec<Id> = due!(now, limit).for_update().skip_locked().load(c).await?;
                     let rows = take!(c, &ids, token, lease);
                     Ok((ids, rows))
@@ -146,7 +147,7 @@ impl OutboxStore for Database {
             // One writer at a time: the transaction alone decides.
             Conn::Sqlite(pooled) => {
                 let c: &mut SqliteConn = &mut *pooled;
-                c.transaction::<_, diesel::result::Error, _>(async |c| {
+                c.write_transaction::<_, diesel::result::Error, _>(async |c| {
                     let ids: Vec<Id> = due!(now, limit).load(c).await?;
                     let rows = take!(c, &ids, token, lease);
                     Ok((ids, rows))
@@ -171,7 +172,7 @@ impl OutboxStore for Database {
         let no_claim: (Option<Id>, Option<Time>) = (None, None);
         let mut conn = self.write().await?;
         let outcome = with_conn!(conn, |c| {
-            c.transaction::<_, Refusal, _>(async |c| {
+            c.write_transaction::<_, Refusal, _>(async |c| {
                 let held = outbox::table
                     .filter(outbox::id.eq(id))
                     .filter(outbox::status.eq(OutboxStatus::Sending.as_str()))

@@ -41,6 +41,17 @@ impl Drop for SqliteHarness {
     }
 }
 
+impl SqliteHarness {
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    /// The database file, for connections of the test's own.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
 pub async fn sqlite() -> SqliteHarness {
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).expect("randomness");
