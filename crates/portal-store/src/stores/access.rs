@@ -2,7 +2,6 @@
 //! PostgreSQL one statement in a transaction that shares the client's row
 //! with other redemptions.
 
-use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -31,6 +30,7 @@ use crate::schema::{
     accounts, audit_events, clients, contacts, crm_client_portal_sessions as sessions, magic_links,
 };
 use crate::sql_types::{Id, Time};
+use crate::write_transaction::WriteTransaction;
 
 /// Ends session `$id` at `$at` for `$reason`, unless it already ended;
 /// evaluates to how many sessions it ended (0 or 1). A macro rather than a

@@ -1,6 +1,5 @@
 //! Accounts and API keys.
 
-use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -14,6 +13,7 @@ use crate::database::{backend, with_conn};
 use crate::rows::{AccountRow, ApiKeyRow, convert};
 use crate::schema::{accounts, api_keys};
 use crate::sql_types::{Id, Time};
+use crate::write_transaction::WriteTransaction;
 
 #[async_trait]
 impl AccountStore for Database {

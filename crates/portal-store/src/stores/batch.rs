@@ -2,7 +2,6 @@
 //! compare-and-set rolls all of it back and answers `false`; a closed
 //! portal rolls it back as a conflict.
 
-use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -25,6 +24,7 @@ use crate::schema::{
     refunds,
 };
 use crate::sql_types::{Id, Time};
+use crate::write_transaction::WriteTransaction;
 
 /// One write, as the rows it puts in the database.
 #[derive(Debug)]

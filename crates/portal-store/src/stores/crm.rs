@@ -1,6 +1,5 @@
 //! Client companies and contacts.
 
-use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -13,6 +12,7 @@ use crate::database::{backend, with_conn};
 use crate::rows::{ClientRow, ContactRow, convert};
 use crate::schema::{clients, contacts, crm_client_portal_sessions as sessions, magic_links};
 use crate::sql_types::{Id, Time};
+use crate::write_transaction::WriteTransaction;
 
 /// Ends the live sessions and revokes the unused links that the two
 /// filters pick (the same people, once in each table) at the revocation's

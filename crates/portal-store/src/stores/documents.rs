@@ -1,7 +1,6 @@
 //! Documents: their lines, their ledgers (derived from payments and
 //! refunds on every read) and their recipients.
 
-use crate::write_transaction::WriteTransaction;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -20,6 +19,7 @@ use crate::rows::{
 };
 use crate::schema::{contacts, document_lines, document_recipients, documents};
 use crate::sql_types::{Id, Time};
+use crate::write_transaction::WriteTransaction;
 
 /// The ledger entries of a set of invoices, by invoice.
 #[derive(Default)]

@@ -1,6 +1,5 @@
 //! Idempotency keys: who holds a key, and the answers kept for replay.
 
-use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -13,6 +12,7 @@ use crate::database::{backend, with_conn};
 use crate::rows::IdempotencyRow;
 use crate::schema::idempotency_keys as keys;
 use crate::sql_types::{Id, Time};
+use crate::write_transaction::WriteTransaction;
 
 /// How often a start is tried when the record it found vanished before it
 /// could be read (its request was abandoned meanwhile).

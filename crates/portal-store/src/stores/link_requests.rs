@@ -1,6 +1,5 @@
 //! Requests for a fresh link, counted for rate limiting.
 
-use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -14,6 +13,7 @@ use crate::database::{Conn, backend, with_conn};
 use crate::rows::{LinkRequestRow, OutboxRow};
 use crate::schema::link_requests;
 use crate::sql_types::Time;
+use crate::write_transaction::WriteTransaction;
 
 /// The advisory lock that serialises link requests on PostgreSQL.
 const LINK_REQUEST_LOCK: i64 = 0x6c69_6e6b_7271; // "linkrq"

@@ -17,7 +17,6 @@ mod payments;
 mod processor;
 mod statements;
 
-use crate::write_transaction::WriteTransaction;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -26,6 +25,7 @@ use portal_domain::ports::{Conflict, Store, StoreError, StoreResult};
 use crate::Database;
 use crate::database::{backend, expected_migrations, with_conn};
 use crate::schema::__diesel_schema_migrations as migrations;
+use crate::write_transaction::WriteTransaction;
 
 /// Why a conditional transaction rolled back.
 #[derive(Debug)]

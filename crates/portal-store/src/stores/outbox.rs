@@ -1,7 +1,6 @@
 //! The outbox: claiming what is due under a lease, settling deliveries,
 //! listing, retrying and counting.
 
-use crate::write_transaction::WriteTransaction;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -19,6 +18,7 @@ use crate::database::{Conn, SqliteConn, backend, with_conn};
 use crate::rows::{AttachmentRow, EmailRow, OutboxParts, OutboxRow, RequestRow, outbox_message};
 use crate::schema::{magic_links, outbox, outbox_attachments, outbox_emails, outbox_link_requests};
 use crate::sql_types::{Id, Time};
+use crate::write_transaction::WriteTransaction;
 
 /// The ids of up to `$limit` items due at `$now`, oldest due first:
 /// pending or failed ones whose time has come, and claimed ones whose
