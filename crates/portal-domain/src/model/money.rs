@@ -48,22 +48,18 @@ impl Currency {
     /// # Errors
     /// When `code` is not an active ISO 4217 code (upper or lower case).
     pub fn parse(field: &str, code: &str) -> Result<Self, ValidationError> {
-        // Every code is three ASCII letters: compare them upper-cased on
-        // the stack, by binary search (the table is sorted), with no
-        // allocation; stored rows parse a currency per amount.
+        // Every code is three ASCII letters: upper-case them on the stack
+        // and search the sorted table (byte order is the codes' order),
+        // with no allocation; stored rows parse a currency per amount.
         let key: Option<[u8; 3]> = code
             .trim()
             .as_bytes()
             .try_into()
             .ok()
             .map(|k: [u8; 3]| k.map(|b| b.to_ascii_uppercase()));
-        let pack = |code: &[u8]| {
-            code.iter()
-                .fold(0u32, |packed, &b| (packed << 8) | u32::from(b))
-        };
         key.and_then(|key| {
             CURRENCIES
-                .binary_search_by_key(&pack(&key), |(c, _)| pack(c.as_bytes()))
+                .binary_search_by(|(c, _)| c.as_bytes().cmp(key.as_slice()))
                 .ok()
         })
         .map(|at| {
